@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine (see README.md): `make demo` and `make test`.
+# Each target builds the local virtual environment first, idempotently: the pinned CPU
+# torch goes in before the package so that pip never resolves a CUDA build.
+PYTHON ?= python3
+TORCH_VERSION ?= 2.13.0
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(TORCH_VERSION)
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tensorcnn demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check tensorcnn simulations proofs_check tests benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check tensorcnn simulations proofs_check tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_operator.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache tensorcnn.egg-info

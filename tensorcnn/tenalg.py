@@ -1,0 +1,116 @@
+"""Tensor Kronecker products in the convention of SPEC.md §1.
+
+For B of shape (p_1, …, p_N) and A of shape (l_1, …, l_N), the Kronecker product
+B ⊗ A has shape (l_1 p_1, …, l_N p_N) and entries
+
+.. math:: (B \\otimes A)[i_1, …, i_N] = B[b_1, …, b_N] A[a_1, …, a_N],
+          \\quad i_j = b_j l_j + a_j,
+
+so B carries the slow index of every mode. This matches the column blocks of the pooled
+positioning factor U_F^(j) = [U_{F,1}^(j), …, U_{F,p_j}^(j)] (003 Eq. 4): column
+``b * l_j + a`` of U_F^(j) is column ``a`` of U_{F,b}^(j).
+
+Vectorisation is row-major (``tl.tensor_to_vec`` / C order) throughout the toolkit. With
+it, vec(X ×_1 M_1 ⋯ ×_N M_N) = (M_1 ⊗ ⋯ ⊗ M_N) vec(X); see ``docs/conventions.md``.
+
+All functions here are backend-agnostic: they run on the backend of their inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import tensorly as tl
+
+from ._backend import on_backend_of
+
+__all__ = ["interleave_kron", "kron", "kron_sum"]
+
+
+def interleave_kron(
+    tensor: Any, slow_shape: Sequence[int], fast_shape: Sequence[int], n_lead: int = 0
+) -> Any:
+    """Merge paired modes into Kronecker modes.
+
+    Parameters
+    ----------
+    tensor : array of shape (*lead, s_1, …, s_N, f_1, …, f_N)
+        ``n_lead`` leading (batch) modes, then the N slow modes, then the N fast modes.
+    slow_shape, fast_shape : sequences of N ints
+        (s_1, …, s_N) and (f_1, …, f_N).
+    n_lead : int
+        Number of leading modes kept as they are.
+
+    Returns
+    -------
+    array of shape (*lead, s_1 f_1, …, s_N f_N)
+        Entry ``[..., i_1, …, i_N]`` with ``i_j = b_j f_j + a_j`` equals
+        ``tensor[..., b_1, …, b_N, a_1, …, a_N]``.
+    """
+    n_modes = len(slow_shape)
+    if len(fast_shape) != n_modes:
+        raise ValueError(
+            f"slow_shape and fast_shape must have the same length, got {tuple(slow_shape)} "
+            f"and {tuple(fast_shape)}"
+        )
+    with on_backend_of(tensor):
+        lead = tuple(tl.shape(tensor)[:n_lead])
+        order = list(range(n_lead))
+        for j in range(n_modes):
+            order += [n_lead + j, n_lead + n_modes + j]
+        merged = tl.transpose(tensor, order)
+        return tl.reshape(merged, lead + tuple(s * f for s, f in zip(slow_shape, fast_shape)))
+
+
+def kron(B: Any, A: Any) -> Any:
+    """Kronecker product B ⊗ A of two N-mode tensors (B slow), shape (l_j p_j)_j.
+
+    Parameters
+    ----------
+    B : array of shape (p_1, …, p_N)
+    A : array of shape (l_1, …, l_N)
+
+    Returns
+    -------
+    array of shape (l_1 p_1, …, l_N p_N)
+    """
+    if tl.ndim(B) != tl.ndim(A):
+        raise ValueError(
+            f"B and A must have the same number of modes, got shapes {tuple(B.shape)} and "
+            f"{tuple(A.shape)}"
+        )
+    with on_backend_of(B):
+        outer = tl.reshape(tl.tensor_to_vec(B)[:, None] * tl.tensor_to_vec(A)[None, :],
+                           tuple(B.shape) + tuple(A.shape))
+    return interleave_kron(outer, tuple(B.shape), tuple(A.shape))
+
+
+def kron_sum(B: Any, A: Any) -> Any:
+    """Sum of Kronecker products W = Σ_k B_k ⊗ A_k (003 Eq. 5).
+
+    Computed as one matrix product: Θ = Σ_k vec(B_k) vec(A_k)ᵀ (the P × L matrix of the
+    trace-regression view, SPEC.md §3), then re-indexed into the Kronecker layout.
+
+    Parameters
+    ----------
+    B : array of shape (K, p_1, …, p_N)
+        Fully-connected weights B_k.
+    A : array of shape (K, l_1, …, l_N)
+        Kernels A_k.
+
+    Returns
+    -------
+    array of shape (l_1 p_1, …, l_N p_N)
+    """
+    if tl.ndim(B) != tl.ndim(A) or tl.shape(B)[0] != tl.shape(A)[0]:
+        raise ValueError(
+            "B and A must be stacks (K, *p) and (K, *l) with the same K and number of modes, "
+            f"got shapes {tuple(B.shape)} and {tuple(A.shape)}"
+        )
+    n_terms = tl.shape(B)[0]
+    p_shape, l_shape = tuple(B.shape[1:]), tuple(A.shape[1:])
+    with on_backend_of(B):
+        theta = tl.dot(tl.transpose(tl.reshape(B, (n_terms, -1))), tl.reshape(A, (n_terms, -1)))
+        theta = tl.reshape(theta, p_shape + l_shape)
+    return interleave_kron(theta, p_shape, l_shape)
