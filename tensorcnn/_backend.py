@@ -76,7 +76,9 @@ def as_array(value: Any, name: str, reference: Any = None) -> Any:
         try:
             value = np.asarray(value)
         except Exception as error:  # ragged nested lists and the like
-            raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}") from error
+            raise TypeError(
+                f"{name} must be a numeric array, got {type(value).__name__}"
+            ) from error
         if value.dtype.kind in "biu":
             value = value.astype(np.float64)
         if value.dtype.kind != "f":

@@ -182,6 +182,28 @@ class CNNSpec:
         with tl.backend_context("numpy"):
             return tl.tenalg.kronecker(list(self._factors))
 
+    def rip_constants(self) -> tuple[float, float]:
+        """(c_u, C_u) of Assumption 3 of 003: c_u I ⪯ U_Gᵀ U_G ⪯ C_u I.
+
+        U_Gᵀ U_G = ⊗_j U_F^(j)ᵀ U_F^(j), whose eigenvalues are the products of the per-mode
+        eigenvalues, so c_u = Π_j σ_min(U_F^(j))² and C_u = Π_j σ_max(U_F^(j))², computed
+        without forming U_G.
+
+        Notes
+        -----
+        003 §2.2 states that U_F^(j) has full column rank "given p_j l_j ≤ d_j". That is
+        not enough: without padding, U_F^(j) has full column rank exactly when p_j = 1 or
+        l_j ≤ s_c s_p (see ``docs/interpretations.md``). Otherwise c_u = 0 (up to rounding)
+        and Assumption 3 fails; the paper's settings T1–T4 are such cases.
+        """
+        smallest, largest = 1.0, 1.0
+        for factor in self._factors:
+            singular = np.linalg.svd(factor, compute_uv=False)
+            rank_deficient = factor.shape[1] > factor.shape[0]
+            smallest *= 0.0 if rank_deficient else float(singular.min()) ** 2
+            largest *= float(singular.max()) ** 2
+        return smallest, largest
+
     def _factors_like(self, reference: Any) -> list[Any]:
         return [like(factor, reference) for factor in self._factors]
 

@@ -6,7 +6,6 @@ This is the independent reference for the positioning-matrix formulas: it uses t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
