@@ -1,0 +1,87 @@
+"""β-lasso (Algorithm 1 of 001, "Towards Learning Convolutions from Scratch")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from ._base import GroupwiseOptimizer
+from ._checks import check_lr, check_momentum, check_nonnegative
+from ._momentum import momentum_direction
+
+__all__ = ["BetaLasso"]
+
+
+class BetaLasso(GroupwiseOptimizer):
+    r"""β-lasso: a lasso sub-gradient step followed by a hard threshold at βλ.
+
+    One step of Algorithm 1 of 001 on every parameter θ with a gradient:
+
+    .. math::
+
+        \theta_t &\leftarrow \theta_{t-1} - \eta\,(\nabla_\theta f(\theta_{t-1})
+                    + \lambda\,\mathrm{sign}(\theta_{t-1})) \\
+        \theta_t &\leftarrow \theta_t \odot \mathbb{1}(|\theta_t| \ge \beta\lambda)
+
+    ``sign(0) = 0`` (the sub-gradient of |θ| at 0 chosen as 0), so a weight that was
+    thresholded to zero only moves again through the data gradient. With ``beta = 0`` the
+    threshold keeps every weight and the step is a plain lasso sub-gradient step.
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters or parameter groups; every argument below can be overridden per group
+        (001 uses a larger λ for the layer that plays the convolution's role).
+    lr : float
+        Learning rate η >= 0.
+    lam : float
+        ℓ1 coefficient λ >= 0. λ = 0 turns the group into plain SGD (use it for biases and
+        BatchNorm parameters).
+    beta : float, default 50.0
+        Threshold coefficient β >= 0 (β = 50 in 001).
+    momentum : float, default 0.0
+        Heavy-ball factor τ in [0, 1) on the full sub-gradient ∇f + λ sign θ, in the
+        convention of ``torch.optim.SGD`` (buffer b ← τ b + d, step along b). Algorithm 1
+        has no momentum; 001 trains β-lasso without it.
+    nesterov : bool, default False
+        Nesterov momentum (step along d + τ b); needs ``momentum > 0``.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``lr``, ``lam`` or ``beta``, a momentum outside [0, 1), or Nesterov
+        without momentum; the message names the argument.
+
+    References
+    ----------
+    001, Algorithm 1 and App. A.2 (β = 50, no momentum, λ tuned per layer type).
+    """
+
+    def __init__(self, params: Iterable, lr: float, lam: float, beta: float = 50.0,
+                 momentum: float = 0.0, nesterov: bool = False) -> None:
+        defaults = dict(lr=lr, lam=lam, beta=beta, momentum=momentum, nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        check_lr(group["lr"])
+        check_nonnegative("lam", group["lam"])
+        check_nonnegative("beta", group["beta"])
+        check_momentum(group["momentum"], group["nesterov"])
+
+    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor]) -> None:
+        """Lines 2-3 of Algorithm 1 of 001 on the parameters of one group."""
+        grads = [p.grad for p in params]
+        lam, momentum = group["lam"], group["momentum"]
+        direction = torch._foreach_add(grads, torch._foreach_sign(params), alpha=lam)
+        if momentum != 0:
+            direction = momentum_direction(self.state, params, direction, momentum,
+                                           group["nesterov"])
+        torch._foreach_add_(params, direction, alpha=-group["lr"])
+        threshold = group["beta"] * lam
+        if threshold > 0:
+            for p in params:
+                p.masked_fill_(p.abs() < threshold, 0)

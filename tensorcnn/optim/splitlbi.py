@@ -1,0 +1,282 @@
+"""Split Linearized Bregman Iteration (SplitLBI, 004) as a ``torch.optim`` optimizer."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from ._base import GroupwiseOptimizer
+from ._checks import check_lr, check_momentum, check_nonnegative, check_positive
+from ._momentum import momentum_direction
+from .penalties import PENALTIES, GroupLasso, group_view
+
+__all__ = ["SplitLBI"]
+
+WEIGHT_DECAY_MODES = ("decoupled", "gradient")
+
+
+class SplitLBI(GroupwiseOptimizer):
+    r"""SplitLBI (Eq. (4) of 004) with the momentum and weight-decay variants (Eq. (12)-(14)).
+
+    For the augmented loss L̄(W, Γ) = L_n(W) + ‖W − Γ‖² / (2ν) (Eq. (2) of 004), one step on a
+    parameter W with sparse companion Γ and dual variable V (V_0 = Γ_0 = 0) is
+
+    .. math::
+
+        d_k &= \nabla L_n(W_k) + (W_k - \Gamma_k)/\nu
+                \quad(= \nabla_W \bar L(W_k, \Gamma_k)) \\
+        v_{k+1} &= \tau v_k + d_k \quad\text{(Eq. (12a)/(13); } v_{k+1} = d_k
+                  \text{ without momentum)} \\
+        W_{k+1} &= W_k - \kappa\alpha\, v_{k+1} - \beta W_k
+                \quad\text{(Eq. (4a), (12b), (14))} \\
+        V_{k+1} &= V_k - \alpha (\Gamma_k - W_k)/\nu \quad\text{(Eq. (4b))} \\
+        \Gamma_{k+1} &= \kappa\, \mathrm{Prox}_{\Omega_\lambda}(V_{k+1}) \quad\text{(Eq. (4c))}
+
+    with Nesterov's variant stepping along d_k + τ v_{k+1} instead of v_{k+1}. The penalty
+    Ω_λ of a parameter group is ``"group"`` (group lasso, one group per output channel of a
+    conv filter / row of a linear weight: Γ_g = κ max(0, 1 − λ/‖V_g‖₂) V_g), ``"lasso"``
+    (elementwise soft threshold) or ``None`` (no Γ: W takes the step above without the
+    coupling term — biases, BatchNorm).
+
+    Parameters
+    ----------
+    params : iterable of tensors or of dicts
+        Parameters or parameter groups; every argument below can be overridden per group.
+    lr : float, default 0.1
+        α >= 0. W moves with step κα, V with step α.
+    kappa : float, default 1.0
+        Damping κ > 0.
+    nu : float, default 10.0
+        Coupling ν > 0 between W and Γ.
+    lam : float, default 1.0
+        Penalty level λ >= 0.
+    momentum : float, default 0.0
+        τ in [0, 1) (004 uses 0.9).
+    weight_decay : float, default 0.0
+        β >= 0 of Eq. (14) of 004: W loses β W_k per step, not scaled by α (see
+        ``weight_decay_mode``).
+    nesterov : bool, default False
+        Nesterov momentum; needs ``momentum > 0``.
+    penalty : {"group", "lasso", None}, default "group"
+    group_scaling : bool, default False
+        Use λ √|g| for a group of |g| weights (size-weighted group lasso).
+    coupling_in_momentum : bool, default True
+        True (the paper, Eq. (12a)): the coupling (W − Γ)/ν is part of ∇_W L̄ and goes
+        through the momentum buffer. False (the authors' released code): the buffer holds
+        only the data gradient and κα (W − Γ)/ν is added to the step outside it.
+    weight_decay_mode : {"decoupled", "gradient"}, default "decoupled"
+        "decoupled" (the paper, Eq. (14)): W ← … − β W_k. "gradient" (the released code):
+        β W is added to the data gradient before the momentum buffer, so it is scaled by κα
+        and accumulated. ``coupling_in_momentum=False, weight_decay_mode="gradient"``
+        reproduces the released update.
+
+    Raises
+    ------
+    ValueError
+        κ <= 0, ν <= 0, negative α, λ or β, β >= 1 in decoupled mode, momentum outside
+        [0, 1), Nesterov without momentum, an unknown penalty or mode; the message names
+        the argument.
+
+    Notes
+    -----
+    The state of a penalised parameter is ``V`` and ``Gamma`` (and ``momentum_buffer``);
+    all of it is in ``state_dict()``, so a reloaded optimizer continues the same path.
+    Theorem 1 of 004 needs α < 2 / (κ (Lip + 1/ν)) for the full-batch iteration; see
+    :meth:`max_stable_lr`.
+
+    References
+    ----------
+    004 §2 (Eq. (2), (4), (5)), §4 (Eq. (11)-(14)), Table 10.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 0.1, kappa: float = 1.0,
+                 nu: float = 10.0, lam: float = 1.0, momentum: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False,
+                 penalty: str | None = "group", *, group_scaling: bool = False,
+                 coupling_in_momentum: bool = True,
+                 weight_decay_mode: str = "decoupled") -> None:
+        defaults = dict(lr=lr, kappa=kappa, nu=nu, lam=lam, momentum=momentum,
+                        weight_decay=weight_decay, nesterov=nesterov, penalty=penalty,
+                        group_scaling=group_scaling,
+                        coupling_in_momentum=coupling_in_momentum,
+                        weight_decay_mode=weight_decay_mode)
+        super().__init__(params, defaults)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        check_lr(group["lr"])
+        check_positive("kappa", group["kappa"])
+        check_positive("nu", group["nu"])
+        check_nonnegative("lam", group["lam"])
+        check_nonnegative("weight_decay", group["weight_decay"])
+        check_momentum(group["momentum"], group["nesterov"])
+        if group["penalty"] is not None and group["penalty"] not in PENALTIES:
+            raise ValueError(f"penalty must be one of {sorted(PENALTIES)} or None, "
+                             f"got {group['penalty']!r}")
+        if group["weight_decay_mode"] not in WEIGHT_DECAY_MODES:
+            raise ValueError(f"weight_decay_mode must be one of {WEIGHT_DECAY_MODES}, "
+                             f"got {group['weight_decay_mode']!r}")
+        if group["weight_decay_mode"] == "decoupled" and group["weight_decay"] >= 1:
+            raise ValueError("weight_decay must be < 1 in decoupled mode (W ← (1 − β) W …), "
+                             f"got {group['weight_decay']!r}")
+        for flag in ("group_scaling", "coupling_in_momentum"):
+            if not isinstance(group[flag], bool):
+                raise ValueError(f"{flag} must be a bool, got {group[flag]!r}")
+
+    @staticmethod
+    def max_stable_lr(kappa: float, nu: float, lipschitz: float) -> float:
+        """The bound 2 / (κ (Lip + 1/ν)) on α of Theorem 1 of 004."""
+        check_positive("kappa", kappa)
+        check_positive("nu", nu)
+        check_nonnegative("lipschitz", lipschitz)
+        return 2.0 / (kappa * (lipschitz + 1.0 / nu))
+
+    @staticmethod
+    def _penalty(group: dict[str, Any]):
+        name = group["penalty"]
+        if name is None:
+            return None
+        if name == "group":
+            return GroupLasso(scale_by_size=group["group_scaling"])
+        return PENALTIES[name]()
+
+    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor]) -> None:
+        """Eq. (4), (12)-(14) of 004 on the parameters of one group."""
+        grads = [p.grad for p in params]
+        alpha, kappa, nu = group["lr"], group["kappa"], group["nu"]
+        momentum, decay = group["momentum"], group["weight_decay"]
+        decoupled = group["weight_decay_mode"] == "decoupled"
+        penalty = self._penalty(group)
+
+        coupling = None
+        if penalty is not None:
+            V, Gamma = self._dual_state(params)
+            # ∇_W ‖W − Γ‖²/(2ν) = (W_k − Γ_k)/ν; Eq. (4b) reuses it: ∇_Γ = −(W_k − Γ_k)/ν.
+            coupling = torch._foreach_sub(params, Gamma)
+            torch._foreach_div_(coupling, nu)
+
+        direction = grads
+        if decay != 0 and not decoupled:
+            direction = torch._foreach_add(direction, params, alpha=decay)
+        if coupling is not None and group["coupling_in_momentum"]:
+            direction = torch._foreach_add(direction, coupling)
+        if momentum != 0:
+            direction = momentum_direction(self.state, params, direction, momentum,
+                                           group["nesterov"])
+        if coupling is not None and not group["coupling_in_momentum"]:
+            direction = torch._foreach_add(direction, coupling)
+
+        if decay != 0 and decoupled:
+            torch._foreach_mul_(params, 1.0 - decay)
+        torch._foreach_add_(params, direction, alpha=-kappa * alpha)
+
+        if penalty is not None:
+            torch._foreach_add_(V, coupling, alpha=alpha)
+            for v, gamma in zip(V, Gamma, strict=True):
+                gamma.copy_(penalty.prox(v, group["lam"])).mul_(kappa)
+
+    def _dual_state(self, params: list[torch.Tensor]):
+        V, Gamma = [], []
+        for p in params:
+            state = self.state[p]
+            if "Gamma" not in state:
+                state["V"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["Gamma"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            V.append(state["V"])
+            Gamma.append(state["Gamma"])
+        return V, Gamma
+
+    # ----------------------------------------------------------------- Γ and its support
+
+    def penalised_parameters(self) -> Iterator[torch.Tensor]:
+        """The parameters of the groups with a penalty (those that carry V and Γ)."""
+        for group in self.param_groups:
+            if group["penalty"] is not None:
+                yield from group["params"]
+
+    def gamma(self, param: torch.Tensor) -> torch.Tensor | None:
+        """Γ of ``param`` (same shape; zeros before its first step), or None if unpenalised."""
+        if id(param) not in {id(p) for p in self.penalised_parameters()}:
+            return None
+        state = self.state.get(param, {})
+        return state["Gamma"] if "Gamma" in state else torch.zeros_like(param)
+
+    def support(self, param: torch.Tensor) -> torch.Tensor | None:
+        """supp(Γ) as a bool mask of ``param``'s shape, or None if unpenalised."""
+        gamma = self.gamma(param)
+        return None if gamma is None else gamma != 0
+
+    def group_support(self, param: torch.Tensor) -> torch.Tensor | None:
+        """Shape (n_groups,) bool: which groups (slices along the first axis) have Γ_g ≠ 0."""
+        mask = self.support(param)
+        return None if mask is None else group_view(mask).any(dim=1)
+
+    def _names(self, model: nn.Module | None) -> dict[int, str]:
+        names = {}
+        if model is not None:
+            names = {id(p): name for name, p in model.named_parameters()}
+        for gi, group in enumerate(self.param_groups):
+            for pi, p in enumerate(group["params"]):
+                names.setdefault(id(p), f"group{gi}.param{pi}")
+        return names
+
+    def support_masks(self, model: nn.Module | None = None) -> dict[str, torch.Tensor]:
+        """supp(Γ) of every penalised parameter, keyed by its name in ``model`` if given."""
+        names = self._names(model)
+        return {names[id(p)]: self.support(p) for p in self.penalised_parameters()}
+
+    def sparsity(self, model: nn.Module | None = None,
+                 level: str = "weight") -> dict[str, float]:
+        """Share of non-zeros of Γ per penalised parameter (004 §4 "sparsity").
+
+        Parameters
+        ----------
+        model : nn.Module, optional
+            Names the parameters; without it they are called ``group{i}.param{j}``.
+        level : {"weight", "group"}
+            "weight": non-zero entries of Γ / entries; "group": groups (output channels /
+            rows) with Γ_g ≠ 0 / groups.
+        """
+        if level not in ("weight", "group"):
+            raise ValueError(f"level must be 'weight' or 'group', got {level!r}")
+        names = self._names(model)
+        out = {}
+        for p in self.penalised_parameters():
+            mask = self.support(p) if level == "weight" else self.group_support(p)
+            out[names[id(p)]] = float(mask.sum()) / mask.numel()
+        return out
+
+    @contextlib.contextmanager
+    def sparse_weights(self) -> Iterator[None]:
+        """Within the block every penalised W is W ⊙ 1(Γ ≠ 0) (the sparse model of 004 §4.3).
+
+        The dense weights are restored on exit, so a sparse-model evaluation can sit inside
+        a training run.
+        """
+        saved = []
+        with torch.no_grad():
+            for p in self.penalised_parameters():
+                saved.append((p, p.detach().clone()))
+                p.mul_(self.support(p))
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, dense in saved:
+                    p.copy_(dense)
+
+    def sparse_model(self, model: nn.Module) -> nn.Module:
+        """A deep copy of ``model`` whose penalised weights are W ⊙ 1(Γ ≠ 0)."""
+        masks = {id(p): self.support(p) for p in self.penalised_parameters()}
+        sparse = copy.deepcopy(model)
+        with torch.no_grad():
+            for p, q in zip(model.parameters(), sparse.parameters(), strict=True):
+                if id(p) in masks:
+                    q.mul_(masks[id(p)])
+        return sparse
