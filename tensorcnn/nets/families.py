@@ -192,15 +192,23 @@ def build_family(name: str, alpha: int, image_size: int, in_channels: int,
                     (f"bn{index}", nn.BatchNorm2d(layer.out_channels)),
                     (f"relu{index}", nn.ReLU())]
     modules.append(("flatten", nn.Flatten()))
-    width = layers[-1].out_channels * layers[-1].out_size**2 if layers else (
-        in_channels * image_size**2)
-    for index in range(1, n_hidden + 1):
-        modules += [(f"fc{index}", nn.Linear(width, hidden, bias=False)),
-                    (f"fc{index}_bn", nn.BatchNorm1d(hidden)),
+    *hidden_fcs, (width, _) = _fc_widths(layers, image_size, in_channels, hidden, n_hidden,
+                                          num_classes)
+    for index, (n_in, n_out) in enumerate(hidden_fcs, start=1):
+        modules += [(f"fc{index}", nn.Linear(n_in, n_out, bias=False)),
+                    (f"fc{index}_bn", nn.BatchNorm1d(n_out)),
                     (f"fc{index}_relu", nn.ReLU())]
-        width = hidden
     modules.append((f"fc{n_hidden + 1}", nn.Linear(width, num_classes)))
     return nn.Sequential(OrderedDict(modules))
+
+
+def _fc_widths(layers: list[FeatureLayer], image_size: int, in_channels: int, hidden: int,
+               n_hidden: int, num_classes: int) -> list[tuple[int, int]]:
+    """(in, out) features of the fc layers after the conv-like layers (the last one → c)."""
+    width = layers[-1].out_channels * layers[-1].out_size**2 if layers else (
+        in_channels * image_size**2)
+    widths = [width] + [hidden] * n_hidden + [num_classes]
+    return list(zip(widths[:-1], widths[1:], strict=True))
 
 
 def family_n_params(name: str, alpha: int, image_size: int, in_channels: int,
@@ -212,12 +220,9 @@ def family_n_params(name: str, alpha: int, image_size: int, in_channels: int,
     layers, hidden, n_hidden = family_layers(name, alpha, image_size, in_channels)
     *_, num_classes = _check(name, alpha, image_size, in_channels, num_classes)
     total = sum(layer.n_weights + 2 * layer.out_channels for layer in layers)
-    width = layers[-1].out_channels * layers[-1].out_size**2 if layers else (
-        in_channels * image_size**2)
-    for _ in range(n_hidden):
-        total += width * hidden + 2 * hidden
-        width = hidden
-    return total + width * num_classes + num_classes
+    # Hidden fcs: weights + BN (2 per unit); the last fc: weights + bias.
+    fcs = _fc_widths(layers, image_size, in_channels, hidden, n_hidden, num_classes)
+    return total + sum(n_in * n_out + 2 * n_out for n_in, n_out in fcs) - num_classes
 
 
 def family_macs(name: str, alpha: int, image_size: int, in_channels: int,
@@ -229,16 +234,11 @@ def family_macs(name: str, alpha: int, image_size: int, in_channels: int,
     """
     layers, hidden, n_hidden = family_layers(name, alpha, image_size, in_channels)
     *_, num_classes = _check(name, alpha, image_size, in_channels, num_classes)
-    total = 0
-    for layer in layers:
-        elements = layer.out_channels * layer.out_size**2
-        total += layer.n_macs + 2 * elements + elements
-    width = layers[-1].out_channels * layers[-1].out_size**2 if layers else (
-        in_channels * image_size**2)
-    for _ in range(n_hidden):
-        total += width * hidden + 3 * hidden
-        width = hidden
-    return total + width * num_classes + num_classes
+    # Every conv-like layer and hidden fc is followed by BN (2/element) and ReLU (1/element).
+    total = sum(layer.n_macs + 3 * layer.out_channels * layer.out_size**2 for layer in layers)
+    fcs = _fc_widths(layers, image_size, in_channels, hidden, n_hidden, num_classes)
+    # The last fc has a bias (1/output) and neither BN nor ReLU: 3 - 1 - 2 per class.
+    return total + sum(n_in * n_out + 3 * n_out for n_in, n_out in fcs) - 2 * num_classes
 
 
 def table_n_params(name: str, alpha: int, image_size: int, num_classes: int) -> float:
