@@ -5,9 +5,10 @@ See ``docs/optim.md`` for the map from the papers' equations to this code.
 """
 
 from .beta_lasso import BetaLasso
+from .grouping import param_groups_by_kind
 from .masks import apply_masks_, keep_masks
 from .penalties import PENALTIES, GroupLasso, Lasso, group_view
 from .splitlbi import SplitLBI
 
 __all__ = ["BetaLasso", "SplitLBI", "GroupLasso", "Lasso", "PENALTIES", "group_view",
-           "apply_masks_", "keep_masks"]
+           "apply_masks_", "keep_masks", "param_groups_by_kind"]

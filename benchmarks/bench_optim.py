@@ -1,0 +1,140 @@
+"""Training-step time and optimizer-state memory of SplitLBI and BetaLasso against SGD.
+
+ResNet-20 (He et al. 2016, shortcut A) on CIFAR-shaped batches (128 × 3 × 32 × 32, random
+data, 10 classes), float32 on CPU. One "step" is the whole training step: zero_grad,
+forward, cross-entropy, backward, optimizer.step(). The three optimizers get identical
+model copies and are timed interleaved (the order rotates every round) so that load from
+other processes hits all three alike; the figures are medians over the rounds and only
+their ratios are meant to be compared. The optimizer's own step() is timed separately.
+
+Optimizers (issue 6 §6; 004 §4 settings):
+- SGD: momentum 0.9, weight decay 1e-4 (the reference).
+- SplitLBI: Mom-Wd (004 Eq. (13)-(14)), τ = 0.9, β = 1e-4, κ = 1, ν = 10, λ = 1; group
+  lasso on conv filters, lasso on the fc weight, no penalty on BatchNorm and biases.
+- BetaLasso: 001 Alg. 1 without momentum, β = 50, λ = 1e-6 on weights, 0 elsewhere.
+
+Acceptance (issue 6): SplitLBI ≤ 1.10 × SGD's step time, BetaLasso ≤ 1.05 ×.
+
+    python benchmarks/bench_optim.py [--rounds 25] [--threads 2] [--batch 128]
+
+Writes ``benchmarks/results/optim.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from tensorcnn.nets.resnet_cifar import resnet_cifar
+from tensorcnn.optim import BetaLasso, SplitLBI, param_groups_by_kind
+
+
+def make_optimizers(models: dict[str, nn.Module]) -> dict[str, torch.optim.Optimizer]:
+    return {
+        "sgd_momentum": torch.optim.SGD(models["sgd_momentum"].parameters(), lr=0.1,
+                                        momentum=0.9, weight_decay=1e-4),
+        "splitlbi": SplitLBI(param_groups_by_kind(models["splitlbi"],
+                                                  conv=dict(penalty="group"),
+                                                  linear=dict(penalty="lasso"),
+                                                  other=dict(penalty=None)),
+                             lr=0.1, kappa=1.0, nu=10.0, lam=1.0, momentum=0.9,
+                             weight_decay=1e-4),
+        "beta_lasso": BetaLasso(param_groups_by_kind(models["beta_lasso"],
+                                                     other=dict(lam=0.0)),
+                                lr=0.1, lam=1e-6, beta=50.0),
+    }
+
+
+def state_bytes(optimizer: torch.optim.Optimizer) -> int:
+    return sum(t.numel() * t.element_size() for state in optimizer.state.values()
+               for t in state.values() if torch.is_tensor(t))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=25)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--out", type=Path,
+                        default=Path(__file__).parent / "results" / "optim.json")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+
+    base = resnet_cifar(20)
+    names = ("sgd_momentum", "splitlbi", "beta_lasso")
+    models = {name: copy.deepcopy(base) for name in names}
+    optimizers = make_optimizers(models)
+    x = torch.randn(args.batch, 3, 32, 32)
+    y = torch.randint(0, 10, (args.batch,))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def train_step(name: str) -> tuple[float, float]:
+        model, opt = models[name], optimizers[name]
+        start = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        before_step = time.perf_counter()
+        opt.step()
+        end = time.perf_counter()
+        return end - start, end - before_step
+
+    for _ in range(args.warmup):
+        for name in names:
+            train_step(name)
+    step_times = {name: [] for name in names}
+    opt_times = {name: [] for name in names}
+    for r in range(args.rounds):
+        order = names[r % 3:] + names[:r % 3]
+        for name in order:
+            total, only_opt = train_step(name)
+            step_times[name].append(total)
+            opt_times[name].append(only_opt)
+
+    med = {name: statistics.median(step_times[name]) for name in names}
+    med_opt = {name: statistics.median(opt_times[name]) for name in names}
+    memory = {name: state_bytes(optimizers[name]) for name in names}
+    n_param_bytes = sum(p.numel() * p.element_size() for p in base.parameters())
+    ref = "sgd_momentum"
+    result = {
+        "setting": {"model": "ResNet-20 (shortcut A)", "batch": args.batch,
+                    "input": [3, 32, 32], "dtype": "float32", "device": "cpu",
+                    "threads": args.threads, "rounds": args.rounds, "warmup": args.warmup,
+                    "n_parameters": sum(p.numel() for p in base.parameters()),
+                    "torch": torch.__version__, "machine": platform.machine(),
+                    "python": platform.python_version()},
+        "median_step_seconds": med,
+        "median_optimizer_step_seconds": med_opt,
+        "step_time_ratio_vs_sgd_momentum": {n: med[n] / med[ref] for n in names},
+        "optimizer_step_ratio_vs_sgd_momentum": {n: med_opt[n] / med_opt[ref] for n in names},
+        "optimizer_state_bytes": memory,
+        "optimizer_state_ratio_vs_sgd_momentum": {n: memory[n] / memory[ref] for n in names},
+        "parameter_bytes": n_param_bytes,
+        "step_time_quartiles_seconds": {
+            n: statistics.quantiles(step_times[n], n=4) for n in names},
+        "acceptance": {
+            "splitlbi_le_1.10": med["splitlbi"] / med[ref] <= 1.10,
+            "beta_lasso_le_1.05": med["beta_lasso"] / med[ref] <= 1.05},
+        "paper_reference_004_table6": {"splitlbi_step_ratio_gpu": 0.0221 / 0.0197,
+                                       "splitlbi_memory_ratio_gpu": 1459 / 1161},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    for n in names:
+        print(f"{n:<14} step {med[n] * 1e3:8.1f} ms  ratio {med[n] / med[ref]:.3f}  "
+              f"opt.step {med_opt[n] * 1e3:6.2f} ms  state {memory[n] / 2**20:6.2f} MiB")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Batch augmentations of the papers, in plain torch: random crop with padding, flips.
+
+A transform is a callable ``t(x, generator) -> x`` on a batch x of shape (N, C, H, W) on any
+device; the random draws come from ``generator``, a CPU ``torch.Generator`` (small index
+tensors are drawn on the CPU and moved), so the same seed gives the same batch on CPU and
+GPU. The standard CIFAR augmentation of He et al. (2016), used by 004 ("the standard data
+augmentation implemented in pytorch"), is ``Compose([RandomCrop(4), RandomHorizontalFlip()])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch.nn import functional as F
+
+__all__ = ["Compose", "RandomCrop", "RandomHorizontalFlip", "Normalize", "standard_augmentation"]
+
+Transform = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
+
+
+class Compose:
+    """Apply transforms in order."""
+
+    def __init__(self, transforms: Sequence[Transform]) -> None:
+        self.transforms = list(transforms)
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        for t in self.transforms:
+            x = t(x, generator)
+        return x
+
+
+class RandomCrop:
+    """Zero-pad by ``padding`` on every side, then crop the original size at a random offset.
+
+    Each image of the batch gets its own offset (δ_h, δ_w) uniform on {0..2·padding}².
+    """
+
+    def __init__(self, padding: int = 4) -> None:
+        if padding < 0:
+            raise ValueError(f"padding must be >= 0, got {padding}")
+        self.padding = padding
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        if self.padding == 0:
+            return x
+        n, _, h, w = x.shape
+        p = self.padding
+        padded = F.pad(x, (p, p, p, p))
+        offsets = torch.randint(0, 2 * p + 1, (n, 2), generator=generator).to(x.device)
+        rows = offsets[:, :1] + torch.arange(h, device=x.device)  # (N, H)
+        cols = offsets[:, 1:] + torch.arange(w, device=x.device)  # (N, W)
+        batch = torch.arange(n, device=x.device)[:, None, None]
+        # Advanced indices around a slice put the indexed axes first: (N, H, W, C).
+        out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
+        return out.permute(0, 3, 1, 2).contiguous()
+
+
+class RandomHorizontalFlip:
+    """Mirror each image left-right with probability ``p``."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        if not 0 <= p <= 1:
+            raise ValueError(f"p must be in [0, 1], got {p}")
+        self.p = p
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        flip = (torch.rand(x.shape[0], generator=generator) < self.p).to(x.device)
+        return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+class Normalize:
+    """(x − mean) / std per channel; ``mean`` and ``std`` of shape (C,)."""
+
+    def __init__(self, mean: Sequence[float] | torch.Tensor, std: Sequence[float] | torch.Tensor):
+        self.mean = torch.as_tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1)
+        self.std = torch.as_tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1)
+        if torch.any(self.std <= 0):
+            raise ValueError("std must be > 0")
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        mean = self.mean.to(device=x.device, dtype=x.dtype)
+        std = self.std.to(device=x.device, dtype=x.dtype)
+        return (x - mean) / std
+
+
+def standard_augmentation(dataset: str, padding: int = 4) -> Compose:
+    """The papers' training augmentation for a data set name.
+
+    CIFAR-10/100: random crop (padding 4) + horizontal flip (He et al. 2016; 004 §4).
+    SVHN: random crop only (mirrored digits are other digits). MNIST, digits, synthetic:
+    none (004 trains LeNet on MNIST without augmentation).
+    """
+    if dataset in ("cifar10", "cifar100"):
+        return Compose([RandomCrop(padding), RandomHorizontalFlip()])
+    if dataset == "svhn":
+        return Compose([RandomCrop(padding)])
+    return Compose([])
