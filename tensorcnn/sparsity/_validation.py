@@ -1,0 +1,104 @@
+"""Argument checks shared by the sparsity solvers: clear errors naming the argument."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .._backend import as_array, to_numpy
+
+__all__ = ["check_nonneg", "check_positive", "check_p", "check_design", "check_targets",
+           "check_loss", "as_generator"]
+
+LOSSES = ("squared", "multinomial")
+
+
+def check_nonneg(value: Any, name: str) -> float:
+    """A finite real number >= 0 (a regularisation weight such as lam or lam2)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """A finite real number > 0 (a tolerance, a step, an exponent)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number > 0, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return value
+
+
+def check_p(p: Any, solver: bool = True) -> float:
+    """The exponent p of lam2 * ||A||_p^p: > 0, and in {1, 2} where a solver needs it."""
+    p = check_positive(p, "p")
+    if solver and p not in (1.0, 2.0):
+        raise ValueError(f"p must be 1 or 2 for the ShrinkNet solver, got {p!r}")
+    return p
+
+
+def check_loss(loss: Any) -> str:
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    return loss
+
+
+def check_design(X: Any, name: str = "X") -> np.ndarray:
+    """A finite float64 matrix of shape (n_samples, n_features) with n_samples >= 1."""
+    X = np.asarray(to_numpy(as_array(X, name)), dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape "
+                         f"{X.shape}")
+    return X
+
+
+def check_targets(Y: Any, n_samples: int, loss: str, name: str = "Y") -> np.ndarray:
+    """Targets as float64: (n, q) for the squared loss, one-hot (n, K) for multinomial.
+
+    For ``loss="multinomial"`` ``Y`` is either a 1-D vector of class labels (any values;
+    classes are ``np.unique(Y)`` in sorted order) or a one-hot matrix (n, K).
+    """
+    if loss == "multinomial":
+        raw = np.asarray(to_numpy(Y))
+        if raw.ndim == 1:
+            if raw.dtype.kind == "f" and not np.isfinite(raw).all():
+                raise ValueError(f"{name} contains NaN or infinite values")
+            if raw.shape[0] != n_samples:
+                raise ValueError(f"{name} has {raw.shape[0]} labels but X has {n_samples} "
+                                 "rows; they must agree")
+            classes, codes = np.unique(raw, return_inverse=True)
+            if classes.size < 2:
+                raise ValueError(f"{name} must contain at least 2 classes, got {classes.size}")
+            return np.eye(classes.size)[codes]
+        Y = np.asarray(to_numpy(as_array(Y, name)), dtype=np.float64)
+        if Y.ndim != 2 or Y.shape[1] < 2:
+            raise ValueError(f"{name} must be labels (n,) or one-hot (n, K >= 2), got shape "
+                             f"{Y.shape}")
+        if not (np.isin(Y, (0.0, 1.0)).all() and np.allclose(Y.sum(axis=1), 1.0)):
+            raise ValueError(f"{name} given as a matrix must be one-hot (rows of 0/1 summing "
+                             "to 1)")
+    else:
+        Y = np.asarray(to_numpy(as_array(Y, name)), dtype=np.float64)
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        if Y.ndim != 2:
+            raise ValueError(f"{name} must be 1-D or 2-D (n_samples, n_targets), got shape "
+                             f"{Y.shape}")
+    if Y.shape[0] != n_samples:
+        raise ValueError(f"{name} has {Y.shape[0]} rows but X has {n_samples}; they must agree")
+    return Y
+
+
+def as_generator(rng: Any) -> np.random.Generator:
+    """``rng`` as a numpy Generator (an int seed, None or a Generator)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")

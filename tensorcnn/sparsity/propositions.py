@@ -1,0 +1,272 @@
+r"""Numerical checks of Propositions A.1–A.4 of 002 (used by ``proofs_check/`` and tests).
+
+Every check returns a :class:`Check` (``passed`` plus the numbers it looked at) and takes
+the pieces it verifies as arguments — the map beta_j = ||A_j||, the objective, the flip —
+so that a deliberately broken variant can be passed in and seen to fail.
+
+Layout as in :mod:`tensorcnn.sparsity.shrinknet`: X (n, d), A (d, q), beta (d,), and the
+objective F(A, beta) = f(X diag(beta) A) + lam ||beta||_1 + lam2 ||A||_p^p.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_generator, check_design, check_targets
+from .datafits import make_datafit
+from .group_lasso import group_lasso, group_lasso_objective
+from .shrinknet import ridge_fit, shrinknet, shrinknet_objective
+
+__all__ = ["Check", "beta_norm", "beta_norm_squared", "check_prop_a1", "convexity_gap",
+           "a2_witness", "check_prop_a2", "check_prop_a3", "check_prop_a4_flips",
+           "check_prop_a4_existence", "network_objective", "check_reduced_penalty"]
+
+
+@dataclass
+class Check:
+    """Outcome of one numerical check: ``passed`` and the quantities measured."""
+
+    name: str
+    passed: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        items = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in self.details.items())
+        return f"[{'PASS' if self.passed else 'FAIL'}] {self.name}: {items}"
+
+
+def beta_norm(W: np.ndarray) -> np.ndarray:
+    r"""beta_j = ||W_j||_2 — the map that proves Prop. A.1."""
+    return np.linalg.norm(W, axis=1)
+
+
+def beta_norm_squared(W: np.ndarray) -> np.ndarray:
+    r"""beta_j = ||W_j||_2^2 — the map as printed in the seed (a typo)."""
+    return np.linalg.norm(W, axis=1) ** 2
+
+
+# ---------------------------------------------------------------------------- A.1
+def check_prop_a1(X: Any, Y: Any, lam: float, loss: str = "squared",
+                  beta_map: Callable[[np.ndarray], np.ndarray] = beta_norm,
+                  n_random: int = 20, rng: Any = 0, rtol: float = 1e-8) -> Check:
+    r"""Prop. A.1: min of (7) equals min of (6) under ||A'_j||_2 = 1.
+
+    (i) From the group-lasso minimiser W*: beta = ``beta_map(W*)``, A'_j = W*_j / beta_j
+    (e_1 on zero rows) must satisfy the unit-norm constraint and give the same objective,
+    so min (6) <= min (7). (ii) Random feasible (A', beta) map to W = diag(beta) A' with
+    the same value, so min (7) <= min (6); their values are >= min (7).
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], loss)
+    gen = as_generator(rng)
+    W = group_lasso(X, Y, lam, loss)
+    gl_min = group_lasso_objective(X, Y, W, lam, loss)
+    beta = np.asarray(beta_map(W), float)
+    safe = np.where(beta != 0, beta, 1.0)
+    A = W / safe[:, None]
+    zero = beta == 0
+    A[zero] = 0.0
+    A[zero, 0] = 1.0
+    constraint_error = float(np.abs(np.linalg.norm(A, axis=1) - 1.0).max())
+    sn_value = shrinknet_objective(X, Y, A, beta, lam, 0.0, 2, loss)
+    gap_i = abs(sn_value - gl_min) / max(1.0, abs(gl_min))
+    worst_ii, below = 0.0, 0.0
+    for _ in range(n_random):
+        Ar = gen.standard_normal(A.shape)
+        Ar /= np.linalg.norm(Ar, axis=1, keepdims=True)
+        br = gen.standard_normal(beta.shape) * gen.uniform(0, 2)
+        v_sn = shrinknet_objective(X, Y, Ar, br, lam, 0.0, 2, loss)
+        v_gl = group_lasso_objective(X, Y, br[:, None] * Ar, lam, loss)
+        worst_ii = max(worst_ii, abs(v_sn - v_gl) / max(1.0, abs(v_gl)))
+        below = max(below, (gl_min - v_sn) / max(1.0, abs(gl_min)))
+    passed = constraint_error <= 1e-10 and gap_i <= rtol and worst_ii <= rtol and below <= 1e-7
+    return Check("Prop A.1 (6) s.t. ||A_j||=1 equals (7)", passed,
+                 dict(group_lasso_min=gl_min, shrinknet_value_at_map=sn_value,
+                      relative_gap=gap_i, constraint_error=constraint_error,
+                      converse_max_gap=worst_ii, feasible_below_min=below))
+
+
+# ---------------------------------------------------------------------------- A.2
+def convexity_gap(f: Callable[[np.ndarray], float], s1: np.ndarray, s2: np.ndarray) -> float:
+    r"""f((s1 + s2)/2) - (f(s1) + f(s2))/2: > 0 witnesses that f is not convex."""
+    return float(f(0.5 * (s1 + s2)) - 0.5 * (f(s1) + f(s2)))
+
+
+def a2_witness(A0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""The seed's witness generalised: with Y = 0, s1 = (A = 0, beta = 2·1) and
+    s2 = (A = 2 A0, beta = 0) both fit perfectly, the midpoint (A0, 1) does not.
+
+    Points are packed as the vector [vec(A), beta].
+    """
+    d = A0.shape[0]
+    s1 = np.concatenate([np.zeros(A0.size), 2.0 * np.ones(d)])
+    s2 = np.concatenate([2.0 * A0.ravel(), np.zeros(d)])
+    return s1, s2
+
+
+def check_prop_a2(objective: Callable[[np.ndarray, np.ndarray], float],
+                  A0: np.ndarray) -> Check:
+    r"""Prop. A.2: the ShrinkNet objective (6) is not convex in (A, beta).
+
+    ``objective(A, beta)``; passes when the witness of :func:`a2_witness` gives a strictly
+    positive convexity gap (for (6) with Y = 0 it equals ||X A0||_F^2 / (2n)).
+    """
+    shape = A0.shape
+
+    def f(v: np.ndarray) -> float:
+        return objective(v[:A0.size].reshape(shape), v[A0.size:])
+
+    gap = convexity_gap(f, *a2_witness(A0))
+    scale = max(1.0, abs(f(a2_witness(A0)[0])))
+    return Check("Prop A.2 non-convexity witness", gap > 1e-12 * scale,
+                 dict(convexity_gap=gap))
+
+
+# ---------------------------------------------------------------------------- A.3
+def check_prop_a3(objective: Callable[[np.ndarray, np.ndarray], float], A: np.ndarray,
+                  beta: np.ndarray, n_steps: int = 30) -> Check:
+    r"""Prop. A.3: along (2^k A, beta / 2^k) the objective of (6) strictly decreases.
+
+    The product diag(beta) A, hence the data fit, is unchanged while lam ||beta||_1 halves,
+    so no point can be a minimiser (for lam > 0 and beta != 0). Passes when all n_steps
+    successive differences are strictly negative.
+    """
+    values = np.array([objective(2.0 ** k * A, beta / 2.0 ** k) for k in range(n_steps + 1)])
+    steps = np.diff(values)
+    return Check("Prop A.3 strict decrease along (2A, beta/2)", bool(np.all(steps < 0)),
+                 dict(first=float(values[0]), last=float(values[-1]),
+                      largest_step=float(steps.max())))
+
+
+# ---------------------------------------------------------------------------- A.4
+def network_objective(X: Any, Y: Any, layers: Sequence[tuple[np.ndarray, np.ndarray,
+                                                             np.ndarray]],
+                      lam: float, lam2: float, p: float = 2,
+                      activation: Callable[[np.ndarray], np.ndarray] = np.tanh,
+                      multiplier: Callable[[np.ndarray], np.ndarray] = lambda b: b,
+                      loss: str = "squared") -> float:
+    r"""Objective of Prop. A.4 for N(x) = f_n(... f_1(x)), f_i(x) = a(x diag(beta_i) A_i + b_i).
+
+    Row layout: x (n, d_{i-1}), beta_i (d_{i-1},), A_i (d_{i-1}, d_i), b_i (d_i,); the last
+    layer has no activation. Penalty :math:`\Omega^{rs} = \lambda \sum_i \lVert\beta_i
+    \rVert_1 + \lambda_2 \sum_i \lVert A_i \rVert_p^p`. ``multiplier`` maps beta to the
+    switch values (identity: Eq. (1); ``lambda b: np.maximum(b, 0)``: the authors' released
+    code, relu(theta)).
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], loss)
+    H = X
+    penalty = 0.0
+    for i, (A, beta, b) in enumerate(layers):
+        H = (H * multiplier(beta)[None, :]) @ A + b[None, :]
+        if i < len(layers) - 1:
+            H = activation(H)
+        penalty += lam * np.abs(beta).sum() + lam2 * np.sum(np.abs(A) ** p)
+    return make_datafit(loss, Y).value(H) + penalty
+
+
+def check_prop_a4_flips(objective: Callable[[Sequence], float], layers: Sequence,
+                        flip: Callable | None = None, rtol: float = 1e-12) -> Check:
+    r"""Prop. A.4 (second part): the 2^k sign flips of (beta_ij, row j of A_i) leave the
+    objective unchanged, k = sum_i #beta_i. Enumerates all 2^k patterns (keep k small).
+
+    ``flip(layer, signs)`` builds the flipped layer (default: beta * s, A * s[:, None]).
+    """
+    if flip is None:
+        def flip(layer, s):
+            A, beta, b = layer
+            return A * s[:, None], beta * s, b
+    sizes = [len(layer[1]) for layer in layers]
+    k = sum(sizes)
+    base = objective(layers)
+    worst = 0.0
+    for signs in itertools.product((1.0, -1.0), repeat=k):
+        s = np.array(signs)
+        parts = np.split(s, np.cumsum(sizes)[:-1])
+        value = objective([flip(layer, si) for layer, si in zip(layers, parts, strict=True)])
+        worst = max(worst, abs(value - base) / max(1.0, abs(base)))
+    return Check(f"Prop A.4 all 2^{k} sign flips give equal objective", worst <= rtol,
+                 dict(k=k, n_patterns=2 ** k, max_relative_difference=worst))
+
+
+def check_prop_a4_existence(X: Any, Y: Any, lam: float, lam2: float, p: float = 2,
+                            loss: str = "squared", n_starts: int = 5, n_rays: int = 20,
+                            rng: Any = 0) -> Check:
+    r"""Prop. A.4 (first part): with lam, lam2 > 0 a global minimum exists.
+
+    Argument checked numerically: F >= lam ||beta||_1 + lam2 ||A||_p^p, so the sublevel set
+    {F <= F(0, 0) = f(0)} lies in the bounded box ||beta||_1 <= f(0)/lam,
+    ||A||_p^p <= f(0)/lam2; F is continuous, so it attains its minimum there (Weierstrass).
+    Checked: (i) along random rays and along the A.3 ray (2^k A, beta/2^k) F eventually
+    exceeds f(0) (coercivity; fails when lam2 = 0); (ii) solutions from ``n_starts``
+    random starts lie in the box, and their best value is <= f(0).
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], loss)
+    gen = as_generator(rng)
+    d, q = X.shape[1], Y.shape[1]
+    f0 = make_datafit(loss, Y).null_value()
+
+    def F(A, beta):
+        return shrinknet_objective(X, Y, A, beta, lam, lam2, p, loss)
+
+    coercive = True
+    for _ in range(n_rays):  # uniform scaling rays t (A, beta)
+        A, beta = gen.standard_normal((d, q)), gen.standard_normal(d)
+        coercive &= F(2.0 ** 20 * A, 2.0 ** 20 * beta) > f0
+    # the A.3 ray (2^k W, 2^-k 1) from a least-squares-like fit W: F must grow along it
+    W = _ridge_fit(X, Y, loss)
+    start = F(W, np.ones(d))
+    coercive &= F(2.0 ** 40 * W, np.full(d, 2.0 ** -40)) > start
+    box_beta = f0 / lam if lam > 0 else np.inf
+    box_A = f0 / lam2 if lam2 > 0 else np.inf
+    in_box, values = True, []
+    for _ in range(n_starts if lam2 > 0 else 0):
+        A0, b0 = gen.standard_normal((d, q)), gen.standard_normal(d)
+        A, beta, info = shrinknet(X, Y, lam, lam2, p, loss, A0=A0, beta0=b0, return_info=True)
+        values.append(info["objective"])
+        in_box &= np.abs(beta).sum() <= box_beta and np.sum(np.abs(A) ** p) <= box_A
+    passed = bool(coercive and in_box and np.isfinite(box_A) and values
+                  and min(values) <= f0)
+    return Check("Prop A.4 a global minimum exists (coercive, bounded sublevel set)", passed,
+                 dict(coercive=bool(coercive), minimisers_in_box=bool(in_box),
+                      f0=f0, best=float(min(values)) if values else float("nan"),
+                      spread=float(np.ptp(values)) if values else float("nan")))
+
+
+def _ridge_fit(X: np.ndarray, Y: np.ndarray, loss: str) -> np.ndarray:
+    """A well-fitting W (small ridge) used as the start of the A.3 ray."""
+    return ridge_fit(X, Y, 1e-6, loss)
+
+
+# ------------------------------------------------------------- reduced penalty (p = 2)
+def check_reduced_penalty(W: np.ndarray, lam: float, lam2: float, p: float,
+                          closed_form: Callable[[np.ndarray, float, float, float], float]
+                          ) -> Check:
+    r"""The closed form of min_{beta, A: diag(beta) A = W} lam||beta||_1 + lam2||A||_p^p
+    against a 1-D numerical minimisation per row (scipy ``minimize_scalar`` over log t)."""
+    from scipy.optimize import minimize_scalar
+
+    total = 0.0
+    for w in np.atleast_2d(W):
+        size = np.abs(w).sum() if p == 1 else np.sum(w * w)
+        if size == 0:
+            continue
+
+        def g(s, size=size):
+            t = np.exp(s)
+            return lam * t + lam2 * size / t ** p
+
+        res = minimize_scalar(g, bounds=(-40, 40), method="bounded",
+                              options=dict(xatol=1e-12))
+        total += res.fun
+    value = closed_form(W, lam, lam2, p)
+    rel = abs(value - total) / max(1e-300, abs(total)) if total else abs(value)
+    return Check(f"reduced penalty (p={p:g}) equals the 1-D minimisation", rel <= 1e-7,
+                 dict(closed_form=value, numerical=total, relative_difference=rel))
