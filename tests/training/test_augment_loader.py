@@ -11,9 +11,18 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tensorcnn.training import (BatchLoader, Compose, ImageData, Normalize, RandomCrop,
-                                RandomHorizontalFlip, long_format, make_scheduler,
-                                standard_augmentation, write_records)
+from tensorcnn.training import (
+    BatchLoader,
+    Compose,
+    ImageData,
+    Normalize,
+    RandomCrop,
+    RandomHorizontalFlip,
+    long_format,
+    make_scheduler,
+    standard_augmentation,
+    write_records,
+)
 
 
 @given(st.integers(1, 4), st.integers(1, 3), st.integers(2, 7), st.integers(2, 7),

@@ -11,9 +11,18 @@ import pytest
 import torch
 from scipy.io import savemat
 
-from tensorcnn.training import (ImageData, load_cifar10, load_cifar100, load_digits,
-                                load_image_dataset, load_mnist, load_svhn, read_idx,
-                                synthetic_images, train_test_split)
+from tensorcnn.training import (
+    ImageData,
+    load_cifar10,
+    load_cifar100,
+    load_digits,
+    load_image_dataset,
+    load_mnist,
+    load_svhn,
+    read_idx,
+    synthetic_images,
+    train_test_split,
+)
 
 
 def cifar_rows(rng, n):

@@ -12,11 +12,17 @@ import torch.multiprocessing as tmp
 from torch import nn
 
 from tensorcnn.optim import BetaLasso, param_groups_by_kind
-from tensorcnn.training import (BatchLoader, evaluate, fit, load_checkpoint, synthetic_images,
-                                train_epoch, weight_nonzeros)
+from tensorcnn.training import (
+    BatchLoader,
+    evaluate,
+    fit,
+    load_checkpoint,
+    synthetic_images,
+    train_epoch,
+    weight_nonzeros,
+)
 
 from . import workers
-
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,17 @@ import torch.distributed as dist
 from torch import nn
 
 from tensorcnn.optim import SplitLBI, param_groups_by_kind
-from tensorcnn.training import (BatchLoader, Compose, RandomCrop, RandomHorizontalFlip,
-                                fit, make_scheduler, splitlbi_metrics, synthetic_images,
-                                wrap_ddp)
+from tensorcnn.training import (
+    BatchLoader,
+    Compose,
+    RandomCrop,
+    RandomHorizontalFlip,
+    fit,
+    make_scheduler,
+    splitlbi_metrics,
+    synthetic_images,
+    wrap_ddp,
+)
 
 BATCHES_PER_EPOCH = 6
 
