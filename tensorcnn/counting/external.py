@@ -13,14 +13,23 @@ from torch import nn
 
 __all__ = ["ptflops_macs"]
 
+# Modules whose forward calls a functional that ptflops patches when count_functional=True.
+_COUNTED_AS_FUNCTIONALS = (
+    nn.ReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU,
+    nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d,
+    nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+)
+
 
 def ptflops_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     """MACs of one forward pass of ``model`` on a batch of one, as ``ptflops`` counts them.
 
     PyTorch backend with functional counting on (so ``torch.matmul`` inside custom layers
-    such as :class:`~tensorcnn.nets.local.LocallyConnected2d` is counted) and ``nn.ReLU``
-    left to the functional hook: ptflops 0.7.5 otherwise counts an ``nn.ReLU`` twice, once
-    as a module and once through the ``F.relu`` it calls.
+    such as :class:`~tensorcnn.nets.local.LocallyConnected2d` is counted), and the modules
+    whose forward calls a patched functional (``nn.ReLU`` → ``F.relu``, pooling →
+    ``F.max_pool2d`` …) left to the functional hook: ptflops 0.7.5 otherwise counts each
+    of their calls twice, once as a module and once through the functional.
 
     Parameters
     ----------
@@ -44,7 +53,7 @@ def ptflops_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     try:
         macs, _ = get_model_complexity_info(
             model, tuple(input_shape), as_strings=False, print_per_layer_stat=False,
-            backend="pytorch", ignore_modules=[nn.ReLU],
+            backend="pytorch", ignore_modules=list(_COUNTED_AS_FUNCTIONALS),
             backend_specific_config={"count_functional": True})
     finally:
         model.train(was_training)
