@@ -14,6 +14,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..blocks.modules import channel_shuffle
+
 __all__ = ["REFERENCE_MODELS", "mobilenet_v2", "resnet50", "resnext50_32x4d",
            "shufflenet_v2_x1_0"]
 
@@ -133,12 +135,6 @@ def mobilenet_v2(num_classes: int = 1000) -> nn.Module:
     return model
 
 
-def _channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
-    n, channels, height, width = x.size()
-    x = x.view(n, groups, channels // groups, height, width).transpose(1, 2).contiguous()
-    return x.view(n, channels, height, width)
-
-
 class _ShuffleUnit(nn.Module):
     def __init__(self, inp: int, oup: int, stride: int) -> None:
         super().__init__()
@@ -163,7 +159,7 @@ class _ShuffleUnit(nn.Module):
             out = torch.cat((x1, self.branch2(x2)), dim=1)
         else:
             out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
-        return _channel_shuffle(out, 2)
+        return channel_shuffle(out, 2)
 
 
 class _ShuffleNetV2(nn.Module):
