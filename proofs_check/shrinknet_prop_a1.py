@@ -17,6 +17,10 @@ from tensorcnn.sparsity import group_lasso_lambda_max
 from tensorcnn.sparsity.datasets import load_shipped, make_group_sparse_regression
 from tensorcnn.sparsity.propositions import Check, beta_norm, beta_norm_squared, check_prop_a1
 
+CHECK = {"result": "min (6) s.t. ||A_j||=1 equals min (7); beta_j=||A_j|| (not squared)",
+         "paper": "002", "section": "App. A.1, Prop. A.1",
+         "tolerance": "1e-8 relative"}
+
 
 def problems(seed: int):
     X, Y, _ = make_group_sparse_regression(80, 12, 4, 4, rng=seed)

@@ -16,6 +16,10 @@ import numpy as np
 from tensorcnn.sparsity import shrinknet_objective
 from tensorcnn.sparsity.propositions import Check, check_prop_a2
 
+CHECK = {"result": "ShrinkNet objective (6) is not convex (witness)",
+         "paper": "002", "section": "App. A.1, Prop. A.2",
+         "tolerance": "gap > 0, = ||XA0||^2/(2n) to 1e-10"}
+
 
 def sn_objective(X: np.ndarray, lam: float):
     """(A, beta) -> objective (6) with Y = 0 on design X."""

@@ -18,6 +18,10 @@ from tensorcnn.sparsity import shrinknet, shrinknet_objective
 from tensorcnn.sparsity.datasets import make_group_sparse_regression
 from tensorcnn.sparsity.propositions import Check, check_prop_a3
 
+CHECK = {"result": "(6) has no minimiser: strict decrease along (2A, beta/2)",
+         "paper": "002", "section": "App. A.1, Prop. A.3",
+         "tolerance": "strict, 30 halvings"}
+
 
 def sn_objective(X, Y, lam, loss):
     """Objective (6) (no lam2 term)."""

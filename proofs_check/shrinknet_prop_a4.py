@@ -28,6 +28,10 @@ from tensorcnn.sparsity.propositions import (
     network_objective,
 )
 
+CHECK = {"result": "regularised (8) has a minimum; 2^k sign flips equal; l_{2/3} reduction",
+         "paper": "002", "section": "App. A.1, Prop. A.4",
+         "tolerance": "1e-12 relative (flips), 1e-7 (reduction)"}
+
 
 def identity(beta):
     return beta

@@ -24,9 +24,11 @@ from .shrinknet import (
     balanced_split,
     reduced_penalty,
     reduced_penalty_constant,
+    ridge_fit,
     shrinknet,
     shrinknet_objective,
     shrinknet_path,
+    shrinknet_stationarity,
 )
 from .solvers import ConvergenceWarning, fista
 
@@ -34,5 +36,6 @@ __all__ = [
     "ConvergenceWarning", "GroupL2", "L1", "Multinomial", "Quadratic", "SquaredL2",
     "balanced_split", "fista", "group_lasso", "group_lasso_kkt", "group_lasso_lambda_max",
     "group_lasso_objective", "group_lasso_path", "reduced_penalty",
-    "reduced_penalty_constant", "shrinknet", "shrinknet_objective", "shrinknet_path",
+    "reduced_penalty_constant", "ridge_fit", "shrinknet", "shrinknet_objective",
+    "shrinknet_path", "shrinknet_stationarity",
 ]

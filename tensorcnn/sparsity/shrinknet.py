@@ -48,7 +48,7 @@ from .penalties import L1, SquaredL2, lp_power
 from .solvers import ConvergenceWarning, fista
 
 __all__ = ["shrinknet", "shrinknet_path", "shrinknet_objective", "reduced_penalty",
-           "reduced_penalty_constant", "balanced_split", "ridge_fit"]
+           "reduced_penalty_constant", "balanced_split", "ridge_fit", "shrinknet_stationarity"]
 
 
 def reduced_penalty_constant(lam: float, lam2: float) -> float:
@@ -157,7 +157,8 @@ def shrinknet(X: Any, Y: Any, lam: float, lam2: float, p: float = 2,
         it there is no minimiser).
     p : 1 or 2
     loss : "squared" or "multinomial"
-    return_info : also return a dict with ``objective``, ``n_iter``, ``converged``.
+    return_info : also return a dict with ``objective`` (final F), ``n_iter`` (sweeps),
+        ``converged`` and ``stationarity`` (:func:`shrinknet_stationarity`).
 
     Returns
     -------
@@ -169,8 +170,37 @@ def shrinknet(X: Any, Y: Any, lam: float, lam2: float, p: float = 2,
     if return_info:
         return A, beta, dict(objective=float(path["objectives"][0]),
                              n_iter=int(path["n_iter"][0]),
-                             converged=bool(path["converged"][0]))
+                             converged=bool(path["converged"][0]),
+                             stationarity=shrinknet_stationarity(X, Y, A, beta, lam, lam2, p,
+                                                                 loss))
     return A, beta
+
+
+def shrinknet_stationarity(X: Any, Y: Any, A: Any, beta: Any, lam: float, lam2: float,
+                           p: float = 2, loss: str = "squared") -> float:
+    r"""Block-wise KKT residual of problem (8) at (A, beta): 0 exactly at a stationary point.
+
+    The largest entry of the two proximal-gradient mappings
+    :math:`L_b (eta - \operatorname{prox}_{\lambda\lVert\cdotVert_1/L_b}(eta -
+    
+abla_eta f / L_b))` and the same for A with :math:`\lambda_2\lVert\cdotVert_p^p`,
+    with L_b, L_A the block Lipschitz constants of the data fit.
+    """
+    X, Y, loss = _prepare(X, Y, loss)
+    lam, lam2, p = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2"), check_p(p)
+    A, beta = _check_A_beta(A, beta, X, Y)
+    datafit = make_datafit(loss, Y)
+    _, gZ = datafit.value_grad(X @ (beta[:, None] * A))
+    G = X.T @ gZ
+    res = 0.0
+    for value, grad, penalty, L in (
+            (beta, np.sum(G * A, axis=1), L1(lam), _hadamard_gram_norm(X, A)),
+            (A, beta[:, None] * G, lp_power(lam2, p),
+             np.linalg.norm(X * beta[None, :], 2) ** 2)):
+        L = max(datafit.curvature * L, 1e-12)
+        step = value - penalty.prox(value - grad / L, 1.0 / L)
+        res = max(res, L * float(np.abs(step).max(initial=0.0)))
+    return res
 
 
 def _hadamard_gram_norm(X: np.ndarray, A: np.ndarray) -> float:
@@ -182,7 +212,7 @@ def _hadamard_gram_norm(X: np.ndarray, A: np.ndarray) -> float:
 def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float = 2,
                    loss: str = "squared", *, A0: Any = None, beta0: Any = None,
                    tol: float = 1e-10, max_iter: int = 2000,
-                   inner_max_iter: int = 200) -> dict[str, Any]:
+                   inner_max_iter: int = 50) -> dict[str, Any]:
     r"""ShrinkNet regression along a path of lam values with warm starts.
 
     The path is solved from the smallest lam up (dense to sparse): a group with beta_j = 0
