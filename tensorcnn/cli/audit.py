@@ -1,0 +1,163 @@
+"""``tensorcnn audit`` (K/R of the compressed blocks of a model) and ``tensorcnn count``
+(params, MACs and K/R of one block design, 001 family or reference architecture)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+BLOCKS = ("bottleneck", "funnel", "normalized-funnel", "resnext", "depthwise-separable",
+          "inverted-residual", "shufflenet-unit")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "audit",
+        help="find the compressed blocks of a model and report K, R, t = K/R, params, MACs",
+        description="Run MODEL once on zeros, find its bottleneck, grouped, depthwise-"
+        "separable and inverted-residual blocks (003 §3) and print, per block, C, R, K, "
+        "t = K/R, the expansion R/C, parameters, MACs (ptflops convention) and what K = R "
+        "would save. MODEL is a built-in name (resnet50, resnext50, mobilenet_v2, "
+        "shufflenet_v2) or 'package.module:callable' returning an nn.Module.",
+    )
+    parser.add_argument("model", help="built-in name or package.module:callable")
+    parser.add_argument("--input-shape", type=int, nargs="+", default=[3, 224, 224],
+                        metavar="N", help="one input without the batch axis (default 3 224 224)")
+    parser.add_argument("--json", type=Path, default=None, dest="json_path",
+                        help="also write the report as JSON to this file")
+    parser.set_defaults(func=run_audit)
+
+    count = subparsers.add_parser(
+        "count",
+        help="params, MACs and K/R of a block design, a 001 family member or an architecture",
+        description="Closed-form parameters and MACs (ptflops convention). NAME is a block ("
+        + ", ".join(BLOCKS) + "), a 001 family (d-conv, s-conv, d-local, s-local, d-fc, s-fc, "
+        "3-fc) or a built-in architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2).",
+    )
+    count.add_argument("name")
+    count.add_argument("--in-channels", type=int, default=64, help="C (blocks; default 64)")
+    count.add_argument("--rank", type=int, default=64, help="R (default 64)")
+    count.add_argument("--out-channels", type=int, default=256, help="K (default 256)")
+    count.add_argument("--expansion", type=int, default=6, help="x of an inverted residual")
+    count.add_argument("--groups", type=int, default=32, help="ResNeXt cardinality g")
+    count.add_argument("--width", type=int, default=4, help="ResNeXt path width r")
+    count.add_argument("--kernel-size", type=int, default=3)
+    count.add_argument("--stride", type=int, default=1)
+    count.add_argument("--input-size", type=int, nargs="+", default=[56], metavar="H",
+                       help="H [W] of a block's input (default 56)")
+    count.add_argument("--alpha", type=int, default=16, help="α of a 001 family")
+    count.add_argument("--image-size", type=int, default=32, help="image side s (default 32)")
+    count.add_argument("--num-classes", type=int, default=10, help="c (families; default 10)")
+    count.add_argument("--json", action="store_true", help="print JSON instead of text")
+    count.set_defaults(func=run_count)
+
+
+def load_model(spec: str):
+    """A built-in reference architecture by name, or ``module:callable`` called with no
+    arguments."""
+    from torch import nn
+
+    from ..counting.reference_models import REFERENCE_MODELS
+
+    if spec in REFERENCE_MODELS:
+        return REFERENCE_MODELS[spec]()
+    if ":" not in spec:
+        raise SystemExit(f"unknown model {spec!r}: use one of {sorted(REFERENCE_MODELS)} "
+                         "or package.module:callable")
+    module_name, _, attribute = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise SystemExit(f"cannot load {spec!r}: {error}") from error
+    model = factory() if callable(factory) and not isinstance(factory, nn.Module) else factory
+    if not isinstance(model, nn.Module):
+        raise SystemExit(f"{spec!r} did not give a torch.nn.Module")
+    return model
+
+
+def _millions(value: int) -> str:
+    return f"{value / 1e6:.3f}M"
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    from ..counting.audit import audit
+
+    model = load_model(args.model)
+    try:
+        report = audit(model, args.input_shape)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise SystemExit(f"audit failed: {error}") from error
+    print(f"{args.model}: input {tuple(args.input_shape)}, {_millions(report.total_params)} "
+          f"params, {report.total_macs / 1e9:.3f} GMac, {len(report.blocks)} compressed blocks")
+    header = (f"{'block':<22}{'kind':<22}{'C':>6}{'R':>6}{'K':>6}{'t=K/R':>7}{'R/C':>6}"
+              f"{'params':>11}{'MACs':>13}{'params t=1':>12}{'MACs saved':>13}")
+    print(header)
+    print("-" * len(header))
+    for row in report.blocks:
+        print(f"{row.name:<22}{row.kind:<22}{row.in_channels:>6}{row.rank:>6}"
+              f"{row.out_channels:>6}{row.t:>7.2f}{row.expansion:>6.2f}{row.params:>11,}"
+              f"{row.macs:>13,}{row.params_t1:>12,}{row.macs_saved:>13,}")
+    print(f"K = R in every block with K > R would save {_millions(report.params_saved)} params "
+          f"and {report.macs_saved / 1e9:.3f} GMac (within the blocks)")
+    if args.json_path is not None:
+        args.json_path.parent.mkdir(parents=True, exist_ok=True)
+        args.json_path.write_text(json.dumps({"model": args.model, **report.as_dict()},
+                                             indent=2))
+        print(f"wrote {args.json_path}")
+    return 0
+
+
+def _count_block(args: argparse.Namespace) -> dict:
+    from .. import blocks
+
+    options = dict(kernel_size=args.kernel_size, stride=args.stride)
+    C, R, K = args.in_channels, args.rank, args.out_channels
+    makers = {
+        "bottleneck": lambda: blocks.Bottleneck(C, R, K, **options),
+        "funnel": lambda: blocks.funnel_block(C, R, **options),
+        "normalized-funnel": lambda: blocks.normalized_funnel_block(C, **options),
+        "resnext": lambda: blocks.resnext_bottleneck(C, args.groups, args.width, K, **options),
+        "depthwise-separable": lambda: blocks.DepthwiseSeparable(C, K, **options),
+        "inverted-residual": lambda: blocks.InvertedResidual(C, K, args.expansion, **options),
+        "shufflenet-unit": lambda: blocks.ShuffleV2Unit(C, R, K, **options),
+    }
+    block = makers[args.name]()
+    size = tuple(args.input_size) * (2 // len(args.input_size))
+    cost = block.cost(size)
+    return dict(name=args.name, in_channels=block.in_channels, rank=block.rank,
+                out_channels=block.out_channels, t=block.kr_ratio,
+                stack=f"{block.decomposition} ranks {block.stack_ranks}",
+                input_size=list(size), params=cost.params, macs=cost.macs)
+
+
+def run_count(args: argparse.Namespace) -> int:
+    from ..counting.audit import audit
+    from ..counting.reference_models import REFERENCE_MODELS
+    from ..nets.families import FAMILIES, family_macs, family_n_params
+
+    try:
+        if args.name in BLOCKS:
+            result = _count_block(args)
+        elif args.name in FAMILIES:
+            sizes = (args.name, args.alpha, args.image_size, 3, args.num_classes)
+            result = dict(name=args.name, alpha=args.alpha, image_size=args.image_size,
+                          params=family_n_params(*sizes), macs=family_macs(*sizes))
+        elif args.name in REFERENCE_MODELS:
+            report = audit(REFERENCE_MODELS[args.name](), (3, args.image_size, args.image_size))
+            result = dict(name=args.name, image_size=args.image_size,
+                          params=report.total_params, macs=report.total_macs,
+                          t_per_block=sorted({row.t for row in report.blocks}))
+        else:
+            raise SystemExit(f"unknown name {args.name!r}")
+    except (TypeError, ValueError) as error:
+        raise SystemExit(f"count failed: {error}") from error
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        for key, value in result.items():
+            print(f"{key:<14}{value:,}" if isinstance(value, int) else f"{key:<14}{value}")
+    return 0
