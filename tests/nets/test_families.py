@@ -136,3 +136,20 @@ def test_quadratic_and_quartic_scaling_in_the_image_side():
     for name, power in [("s-conv", 2), ("s-local", 2), ("s-fc", 4), ("d-fc", 4)]:
         ratio = family_n_params(name, 2, 256, 3, 10) / family_n_params(name, 2, 128, 3, 10)
         assert math.isclose(ratio, 2**power, rel_tol=0.1)
+
+
+def test_param_scaling_script_writes_its_files(tmp_path):
+    import csv
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "simulations" / "param_scaling.py"
+    spec = importlib.util.spec_from_file_location("param_scaling", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "param_scaling.csv")))
+    row = next(r for r in rows if r["family"] == "s-conv" and r["panel"] == "alpha"
+               and r["alpha"] == "8")
+    assert int(row["params_module"]) == family_n_params("s-conv", 8, 32, 3, 10)
+    assert (tmp_path / "param_scaling.png").stat().st_size > 0
