@@ -18,6 +18,7 @@ All functions here are backend-agnostic: they run on the backend of their inputs
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,7 @@ import tensorly as tl
 
 from ._backend import on_backend_of
 
-__all__ = ["interleave_kron", "kron", "kron_sum"]
+__all__ = ["deinterleave_kron", "interleave_kron", "kron", "kron_sum", "kron_to_matrix"]
 
 
 def interleave_kron(
@@ -114,3 +115,57 @@ def kron_sum(B: Any, A: Any) -> Any:
         theta = tl.dot(tl.transpose(tl.reshape(B, (n_terms, -1))), tl.reshape(A, (n_terms, -1)))
         theta = tl.reshape(theta, p_shape + l_shape)
     return interleave_kron(theta, p_shape, l_shape)
+
+
+def deinterleave_kron(tensor: Any, slow_shape: Sequence[int], fast_shape: Sequence[int],
+                      n_lead: int = 0) -> Any:
+    """Inverse of :func:`interleave_kron`: split each Kronecker mode into (slow, fast).
+
+    Parameters
+    ----------
+    tensor : array of shape (*lead, s_1 f_1, …, s_N f_N)
+    slow_shape, fast_shape : sequences of N ints
+
+    Returns
+    -------
+    array of shape (*lead, s_1, …, s_N, f_1, …, f_N)
+    """
+    n_modes = len(slow_shape)
+    with on_backend_of(tensor):
+        lead = tuple(tl.shape(tensor)[:n_lead])
+        expected = tuple(s * f for s, f in zip(slow_shape, fast_shape))
+        if tuple(tl.shape(tensor)[n_lead:]) != expected:
+            raise ValueError(f"tensor must have shape (*lead, {expected}) for slow_shape "
+                             f"{tuple(slow_shape)} and fast_shape {tuple(fast_shape)}, got "
+                             f"{tuple(tl.shape(tensor))}")
+        paired = tl.reshape(tensor, lead + tuple(
+            size for pair in zip(slow_shape, fast_shape) for size in pair))
+        order = list(range(n_lead))
+        order += [n_lead + 2 * j for j in range(n_modes)]
+        order += [n_lead + 2 * j + 1 for j in range(n_modes)]
+        return tl.transpose(paired, order)
+
+
+def kron_to_matrix(W: Any, slow_shape: Sequence[int], fast_shape: Sequence[int]) -> Any:
+    """The rearrangement T(W) = Σ_k vec(B_k) vec(A_k)ᵀ of W = Σ_k B_k ⊗ A_k (003 Lemma 1).
+
+    This is the map T_K of the proof of Lemma 1 of 003 (Van Loan–Pitsianis rearrangement):
+    it is linear, preserves the Frobenius norm and inner products, and rank(T(W)) ≤ K
+    exactly when W is a sum of K Kronecker products. :func:`kron_sum` is its inverse on
+    the factors.
+
+    Parameters
+    ----------
+    W : array of shape (s_1 f_1, …, s_N f_N)
+    slow_shape : sequence of N ints
+        p = (p_1, …, p_N), the shape of the slow factors B_k.
+    fast_shape : sequence of N ints
+        l = (l_1, …, l_N), the shape of the fast factors A_k.
+
+    Returns
+    -------
+    array of shape (P, L), P = Π p_j, L = Π l_j (row-major vec)
+    """
+    split = deinterleave_kron(W, slow_shape, fast_shape)
+    with on_backend_of(W):
+        return tl.reshape(split, (math.prod(slow_shape), math.prod(fast_shape)))
