@@ -144,7 +144,9 @@ def shrinknet(X: Any, Y: Any, lam: float, lam2: float, p: float = 2,
     unchanged). Each step cannot increase F, so F decreases monotonically.
     Convergence criterion: the relative decrease of F over one sweep,
     :math:`(F_{k-1} - F_k) \le \mathrm{tol} \cdot \max(1, |F_k|)`. The problem is
-    non-convex (Prop. A.2): the result is a stationary point reached from the start below.
+    non-convex (Prop. A.2): the result is a stationary point reached from the start below;
+    (A, beta) = (0, 0) is always stationary, and is returned when the point reached is
+    worse than it.
 
     Start (unless ``A0``, ``beta0``): W0 = argmin f(XW) + lam2 ||W||^2 (ridge), split by
     :func:`balanced_split`.
@@ -181,9 +183,8 @@ def shrinknet_stationarity(X: Any, Y: Any, A: Any, beta: Any, lam: float, lam2: 
     r"""Block-wise KKT residual of problem (8) at (A, beta): 0 exactly at a stationary point.
 
     The largest entry of the two proximal-gradient mappings
-    :math:`L_b (eta - \operatorname{prox}_{\lambda\lVert\cdotVert_1/L_b}(eta -
-    
-abla_eta f / L_b))` and the same for A with :math:`\lambda_2\lVert\cdotVert_p^p`,
+    :math:`L_b (\beta - \operatorname{prox}_{\lambda\lVert\cdot\rVert_1/L_b}(\beta -
+    \nabla_\beta f / L_b))` and the same for A with :math:`\lambda_2\lVert\cdot\rVert_p^p`,
     with L_b, L_A the block Lipschitz constants of the data fit.
     """
     X, Y, loss = _prepare(X, Y, loss)
@@ -283,6 +284,8 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
             warnings.warn(f"shrinknet did not converge at lam={lam:g} in {max_iter} sweeps "
                           f"(last relative decrease {decrease / max(1.0, abs(F)):.3g} > "
                           f"tol={tol:g})", ConvergenceWarning, stacklevel=2)
+        if F > datafit.null_value():  # (0, 0) is stationary too, and better: take it
+            A, beta, F = np.zeros_like(A), np.zeros_like(beta), datafit.null_value()
         out_A[i], out_beta[i], objectives[i] = A, beta, F
         n_iter[i], converged[i] = k, ok
     return dict(lams=lams, A=out_A, beta=out_beta, coefs=out_beta[:, :, None] * out_A,
