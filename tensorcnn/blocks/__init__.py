@@ -8,6 +8,7 @@ K > R → K = R reduction of Corollary 1.
   forms (ptflops convention, :mod:`tensorcnn.blocks.costs`); ``block.kr_ratio``,
   ``block.stack_ranks``.
 * :func:`reduce_block` — the equivalent K = R block with linear activations.
+* :func:`stacked_kernel` — the block's A_stack as a TensorLy Tucker/CP tensor.
 """
 
 from .costs import Cost
@@ -24,6 +25,7 @@ from .modules import (
     resnext_bottleneck,
 )
 from .reduction import reduce_block
+from .stacked import stacked_kernel
 
 __all__ = [
     "Bottleneck",
@@ -38,4 +40,5 @@ __all__ = [
     "reduce_block",
     "resnet_bottleneck",
     "resnext_bottleneck",
+    "stacked_kernel",
 ]

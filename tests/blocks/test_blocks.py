@@ -18,7 +18,9 @@ from tensorcnn.blocks import (
     reduce_block,
     resnet_bottleneck,
     resnext_bottleneck,
+    stacked_kernel,
 )
+from tensorcnn.compressed import kr_ratio, unstack_kernels
 from tensorcnn.counting.external import ptflops_macs
 
 options = st.fixed_dictionaries({
@@ -59,7 +61,7 @@ def blocks(draw):
     return ShuffleV2Unit(C, R, K, kernel_size=k, stride=2, **opts)
 
 
-@settings(max_examples=80)
+@settings(max_examples=50)
 @given(block=blocks(), height=st.integers(1, 9), width=st.integers(1, 9))
 def test_closed_forms_match_torch_and_ptflops(block, height, width):
     assert block.n_params() == sum(p.numel() for p in block.parameters())
@@ -166,3 +168,35 @@ def test_reduction_rejects_what_corollary1_does_not_cover():
 def test_bad_block_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@settings(max_examples=40)
+@given(block=linear_blocks(), seed=st.integers(0, 1000), size=st.integers(3, 8))
+def test_stacked_kernel_is_the_block_as_one_convolution(block, seed, size):
+    """003 §3: a linear block without BN is one conv whose kernel is its Tucker/CP A_stack."""
+    torch.manual_seed(seed)
+    config = {**block.config, "batch_norm": False}
+    block = type(block)(**config).double()
+    with torch.no_grad():
+        for module in block.modules():
+            if isinstance(module, nn.Conv2d):
+                module.bias.zero_()  # biases are affine terms, not part of A_stack
+    stacked = stacked_kernel(block)
+    A = unstack_kernels(stacked)  # (K, l_1, l_2, C) or (K, l_1 l_2, C)
+    k, C = block.kernel_size, block.in_channels
+    weight = (A.permute(0, 3, 1, 2) if A.ndim == 4
+              else A.permute(0, 2, 1).reshape(A.shape[0], C, k, k))
+    x = torch.randn(2, C, size, size, dtype=torch.float64)
+    with torch.no_grad():
+        expected = nn.functional.conv2d(x, weight, stride=block.stride, padding=k // 2)
+        torch.testing.assert_close(block(x), expected, atol=1e-10, rtol=0)
+    assert kr_ratio(stacked) == block.kr_ratio
+    if block.decomposition == "tucker":
+        assert tuple(stacked.core.shape) == block.stack_ranks
+    else:
+        assert stacked.factors[0].shape[1] == block.rank
+
+
+def test_stacked_kernel_rejects_shufflenet_units():
+    with pytest.raises(ValueError, match="ShuffleV2Unit"):
+        stacked_kernel(ShuffleV2Unit(4, 2, 2))

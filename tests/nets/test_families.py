@@ -24,7 +24,7 @@ def module_params(module):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-@settings(max_examples=12)  # each example builds and runs a network under ptflops
+@settings(max_examples=8)  # each example builds and runs a network under ptflops
 @given(alpha=st.integers(1, 3), size=st.integers(1, 12), channels=st.integers(1, 3),
        classes=st.integers(1, 5))
 def test_closed_forms_match_the_module_and_ptflops(name, alpha, size, channels, classes):
