@@ -1,0 +1,109 @@
+r"""The paper's fitting protocol for Eq. (6) of 003 — our baseline, not our method.
+
+003 §4.1: "gradient descent … with a learning rate of 0.01 and a momentum of 0.9. The
+procedure is deemed to have reached convergence if the target function drops by less than
+10⁻⁸." Full-batch gradient descent with heavy-ball momentum (torch's SGD form)
+
+.. math:: v \leftarrow \mu v + \nabla f(A, B), \quad (A, B) \leftarrow (A, B) - \eta v,
+
+on f(A, B) = (1/n) Σ_i (y_i − ⟨M_i, Bᵀ A⟩)², from A, B with iid N(0, 1) entries (the
+paper does not say; the truth's distribution). Stopping: 0 ≤ f_old − f_new < ``tol`` · f_old
+(a relative drop; an increase, possible with momentum, does not stop it). The gradient is
+computed from the sufficient statistics, the fastest exact way for these sizes, so the
+comparison with :class:`~tensorcnn.estimators.RankKRegressor` measures the algorithm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._backend import to_numpy
+from ..cnn import CNNSpec
+from ..data._rng import as_generator
+from ._base import CNNRegressorMixin, check_positive, warn_not_converged
+from ._quadratic import QuadraticObjective
+from ._trace import theta_to_weight
+
+__all__ = ["PaperGDRegressor"]
+
+
+class PaperGDRegressor(CNNRegressorMixin):
+    """Rank-K CNN least squares by the paper's gradient-descent protocol (003 §4.1).
+
+    Parameters
+    ----------
+    spec : CNNSpec
+    learning_rate : float, default 0.01
+    momentum : float, default 0.9
+    tol : float, default 1e-8
+        Relative drop of the objective that stops the iteration.
+    max_iter : int, default 1_000_000
+    rng : numpy.random.Generator or int, default 0
+        Seeds the N(0, 1) initial A, B.
+
+    Attributes
+    ----------
+    W_, A_, B_, theta_, objective_, n_iter_, converged_
+        As :class:`~tensorcnn.estimators.RankKRegressor`; ``diverged_`` is True when the
+        objective became non-finite (then the fit stops at once).
+    """
+
+    def __init__(self, spec: CNNSpec, learning_rate: float = 0.01, momentum: float = 0.9,
+                 tol: float = 1e-8, max_iter: int = 1_000_000,
+                 rng: np.random.Generator | int = 0) -> None:
+        self.spec = spec
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.tol = tol
+        self.max_iter = max_iter
+        self.rng = rng
+
+    def _model_params(self) -> int:
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.momentum, "momentum", allow_zero=True)
+        if self.momentum >= 1:
+            raise ValueError(f"momentum must be < 1, got {self.momentum!r}")
+        check_positive(self.tol, "tol", allow_zero=True)
+        check_positive(self.max_iter, "max_iter", integer=True)
+        return self._check_spec().n_params
+
+    def _fit_trace(self, M: np.ndarray, y: np.ndarray) -> None:
+        spec = self.spec
+        K = spec.n_kernels
+        obj = QuadraticObjective(M, y)
+        rng = as_generator(self.rng)
+        A = rng.standard_normal((K, obj.L))
+        B = rng.standard_normal((K, obj.P))
+        vel_a, vel_b = np.zeros_like(A), np.zeros_like(B)
+        lr, mu = self.learning_rate, self.momentum
+        f_old = obj.value(B.T @ A)
+        converged = diverged = False
+        change = np.inf
+        n_iter = 0
+        for n_iter in range(1, self.max_iter + 1):  # noqa: B007
+            grad = obj.gradient(B.T @ A)
+            vel_a = mu * vel_a + B @ grad
+            vel_b = mu * vel_b + A @ grad.T
+            A = A - lr * vel_a
+            B = B - lr * vel_b
+            f_new = obj.value(B.T @ A)
+            if not np.isfinite(f_new):
+                diverged = True
+                break
+            drop = f_old - f_new
+            change = drop / max(abs(f_old), 1e-300)
+            f_old = f_new
+            if 0 <= drop < self.tol * abs(f_new + drop):
+                converged = True
+                break
+        if not converged and not diverged:
+            warn_not_converged(type(self).__name__, self.max_iter, change, self.tol)
+        theta = B.T @ A
+        self.theta_ = theta
+        self.W_ = theta_to_weight(spec, to_numpy(theta))
+        self.A_ = A.reshape(K, *spec.kernel_shape)
+        self.B_ = B.reshape(K, *spec.pooled_shape)
+        self.objective_ = obj.exact_value(theta) if not diverged else float("inf")
+        self.n_iter_ = n_iter
+        self.converged_ = converged
+        self.diverged_ = diverged

@@ -1,0 +1,116 @@
+"""The named simulations of 003: Theorem 1 (Fig. 3 (1)–(2)), Theorem 2 (Fig. 3 (3)) and the
+CP K-efficiency study (Fig. 7 (2)). Returns data; the CLI writes files and plots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..data.presets import Setting, cp_study_settings, preset
+from .runner import Store, make_tasks, run_sweep
+from .summary import summarize
+
+__all__ = ["CP_STUDY_SIZES", "CP_STUDY_SMALL", "EXPERIMENTS", "ExperimentResult",
+           "Panel", "experiment_settings", "run_experiment"]
+
+EXPERIMENTS = ("theorem1", "theorem2", "cp-kernels")
+
+#: A reduced CP study that runs in minutes on 2 cores: same K/R ratios (1, 2, 3, 4) as the
+#: paper's K ∈ {8, 16, 24, 32}, R = 8; 16 × 16 inputs with 8 channels, 4 × 4 kernels.
+CP_STUDY_SMALL = dict(kernels=(4, 8, 12, 16), rank=4, input_shape=(16, 16, 8),
+                      kernel_shape=(4, 4, 8), pool_shape=(4, 4, 1))
+#: Training sizes of the CP study (x-axis of Fig. 7 (2)).
+CP_STUDY_SIZES = (600, 1000, 1600, 2400, 3600)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One figure: its file name, title and the settings it shows."""
+
+    filename: str
+    title: str
+    settings: tuple[str, ...]
+    xlabel: str = r"$\sqrt{d_M / n}$"
+
+
+@dataclass
+class ExperimentResult:
+    rows: list[dict]
+    summary: dict
+    panels: list[Panel] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+def experiment_settings(name: str, names: Sequence[str] | None = None,
+                        inputs: str = "both", paper_size: bool = False) -> tuple[
+                            list[Setting], list[Panel]]:
+    """Settings and panels of a named experiment (``names`` filters by setting name)."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"experiment must be one of {EXPERIMENTS}, got {name!r}")
+    if inputs not in ("iid", "var1", "both"):
+        raise ValueError(f"inputs must be 'iid', 'var1' or 'both', got {inputs!r}")
+    panels: list[Panel] = []
+    if name == "theorem1":
+        base = list(names) if names else ["S1", "S2", "S3", "S4"]
+        bad = [b for b in base if b not in ("S1", "S2", "S3", "S4")]
+        if bad:
+            raise ValueError(f"theorem1 settings are S1-S4, got {bad}")
+        settings = []
+        if inputs in ("iid", "both"):
+            settings += [preset(b) for b in base]
+            panels.append(Panel("fig3_1_theorem1_iid.png",
+                                "Fig. 3 (1): Theorem 1, iid inputs", tuple(base)))
+        if inputs in ("var1", "both"):
+            settings += [preset(f"{b}-var1") for b in base]
+            panels.append(Panel("fig3_2_theorem1_var1.png",
+                                "Fig. 3 (2): Theorem 1, VAR(1) inputs",
+                                tuple(f"{b}-var1" for b in base)))
+        return settings, panels
+    if name == "theorem2":
+        base = list(names) if names else ["T1", "T2", "T3", "T4"]
+        bad = [b for b in base if b not in ("T1", "T2", "T3", "T4")]
+        if bad:
+            raise ValueError(f"theorem2 settings are T1-T4, got {bad}")
+        settings = [preset(b) for b in base]
+        panels.append(Panel("fig3_3_theorem2_tucker.png",
+                            "Fig. 3 (3): Theorem 2, Tucker CNN", tuple(base),
+                            r"$\sqrt{d_M^{TU} / n}$"))
+        return settings, panels
+    options = {} if paper_size else CP_STUDY_SMALL
+    settings = cp_study_settings(**options)
+    if names:
+        settings = [s for s in settings if s.name in names]
+        if not settings:
+            raise ValueError(f"no CP study setting among {list(names)}")
+    panels.append(Panel("fig7_2_cp_kernels.png",
+                        "Fig. 7 (2): CP block, estimation error against K",
+                        tuple(s.name for s in settings), r"$1/\sqrt{n}$"))
+    return settings, panels
+
+
+def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 200,
+                   seed: int = 0, workers: int = 1, scheduler: Any = None,
+                   store: Store | None = None, progress: bool = True, inputs: str = "both",
+                   n_points: int = 10, batch_size: int = 25, paper_size: bool = False,
+                   sizes: Sequence[int] = CP_STUDY_SIZES) -> ExperimentResult:
+    """Run a named experiment and summarise it (no files are written here).
+
+    theorem1/theorem2: x = √(d_M/n) on the paper's grid. cp-kernels: x = 1/√n at the fixed
+    training sizes ``sizes`` (the fitted models differ in size, so √(d_M/n) would not put
+    them on one axis); the summary's r2 is then of mean error against 1/√n.
+    """
+    settings, panels = experiment_settings(name, names, inputs, paper_size)
+    explicit = {s.name: list(sizes) for s in settings} if name == "cp-kernels" else None
+    tasks = make_tasks(settings, n_reps, seed, n_points=n_points, batch_size=batch_size,
+                       sizes=explicit)
+    rows, seconds = run_sweep(tasks, workers=workers, scheduler=scheduler, store=store,
+                              progress=progress)
+    x_key = "x"
+    if name == "cp-kernels":
+        for row in rows:
+            row["inv_sqrt_n"] = row["n"] ** -0.5
+        x_key = "inv_sqrt_n"
+    summary = summarize(rows, settings, seed, x_key=x_key, wall_seconds=seconds,
+                        with_bounds=name != "cp-kernels")
+    return ExperimentResult(rows, summary, panels, seconds)

@@ -1,0 +1,212 @@
+"""The sweep: settings × sample sizes × replications, sequential, joblib or Dask.
+
+Work is cut into tasks — one setting, one sample size, a batch of replications — and each
+finished task is handed to a ``store`` (checkpoint) at once, in the main process. A rerun
+with the same store skips the finished tasks; since every replication's seed depends only on
+(seed, setting, sample size, replication) (:mod:`.replication`), an interrupted and resumed
+sweep gives exactly the numbers of an uninterrupted one, on any backend.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..data.presets import Setting
+from .grid import sample_sizes
+from .replication import SOLVERS, fit_replication
+
+__all__ = ["Store", "Task", "make_tasks", "run_sweep", "run_task"]
+
+
+class Store(Protocol):
+    """Where finished tasks go (see :class:`tensorcnn.simulation.io.DirectoryStore`)."""
+
+    def done(self) -> set[str]: ...
+
+    def save(self, key: str, rows: list[dict]) -> None: ...
+
+    def load(self) -> list[dict]: ...
+
+
+@dataclass(frozen=True)
+class Task:
+    """A batch of replications of one setting at one sample size."""
+
+    setting_index: int
+    setting: Setting
+    n_index: int
+    n_samples: int
+    reps: tuple[int, ...]
+    seed: int
+    solver: str
+
+    @property
+    def key(self) -> str:
+        return (f"{self.setting.name}__n{self.n_index:02d}__r{self.reps[0]:05d}-"
+                f"{self.reps[-1]:05d}__{self.solver}")
+
+
+def run_task(task: Task) -> list[dict]:
+    """Fit every replication of a task, one BLAS thread each (no oversubscription)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return [fit_replication(task.setting, task.setting_index, task.n_index,
+                                task.n_samples, rep, task.seed, task.solver)
+                for rep in task.reps]
+
+
+def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
+               n_points: int = 10, batch_size: int = 25, solver: str = "als",
+               sizes: dict[str, Sequence[int]] | None = None) -> list[Task]:
+    """All tasks of a sweep, validated before any work starts.
+
+    Parameters
+    ----------
+    settings : sequence of Setting
+    n_reps : int
+        Replications per sample size (200 in the paper).
+    seed : int
+        Root of every SeedSequence.
+    n_points : int, default 10
+        Sample sizes per setting (√(d_M/n) equally spaced on [0.15, 0.60]).
+    batch_size : int, default 25
+        Replications per task.
+    solver : {"als", "gd"}
+    sizes : dict, optional
+        Explicit sample sizes per setting name (the CP study), instead of the grid.
+
+    Raises
+    ------
+    ValueError
+        Bad counts, an unknown solver, duplicate setting names, or a sample size below the
+        model's parameter count.
+    """
+    for value, name in ((n_reps, "n_reps"), (batch_size, "batch_size")):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
+    names = [s.name for s in settings]
+    if not settings or len(set(names)) != len(names):
+        raise ValueError(f"settings must be non-empty with distinct names, got {names}")
+    tasks = []
+    for s_index, setting in enumerate(settings):
+        if not isinstance(setting, Setting):
+            raise TypeError(f"settings must hold Setting objects, got {type(setting).__name__}")
+        if sizes is not None and setting.name in sizes:
+            ns = [int(n) for n in sizes[setting.name]]
+        else:
+            ns = [int(n) for n in sample_sizes(setting.n_params, n_points)]
+        too_small = [n for n in ns if n < setting.n_free_params]
+        if too_small:
+            raise ValueError(
+                f"setting {setting.name}: sample sizes {too_small} are below the "
+                f"{setting.n_free_params} parameters of the fitted model"
+            )
+        for n_index, n in enumerate(ns):
+            for start in range(0, n_reps, batch_size):
+                reps = tuple(range(start, min(start + batch_size, n_reps)))
+                tasks.append(Task(s_index, setting, n_index, n, reps, int(seed), solver))
+    return tasks
+
+
+def _sequential(tasks: Iterable[Task]) -> Iterator[tuple[Task, list[dict]]]:
+    for task in tasks:
+        yield task, run_task(task)
+
+
+def _joblib(tasks: list[Task], workers: int) -> Iterator[tuple[Task, list[dict]]]:
+    from joblib import Parallel, delayed
+
+    def job(task: Task) -> tuple[Task, list[dict]]:
+        return task, run_task(task)
+
+    parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
+    yield from parallel(delayed(job)(task) for task in tasks)
+
+
+def _dask(tasks: list[Task], scheduler: Any) -> Iterator[tuple[Task, list[dict]]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as error:  # pragma: no cover - depends on the optional extra
+        raise ImportError("the Dask backend needs the optional extra: pip install "
+                          "'dask[distributed]'") from error
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = {client.submit(run_task, task, pure=False): task for task in tasks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        if not isinstance(scheduler, Client):
+            client.close()
+
+
+def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
+              store: Store | None = None, progress: bool = True) -> tuple[list[dict], float]:
+    """Run the tasks not yet in ``store``; return every row (sorted) and the wall time.
+
+    Parameters
+    ----------
+    tasks : sequence of Task (:func:`make_tasks`)
+    workers : int, default 1
+        joblib processes on this machine (1: in this process).
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (or client): run the tasks on that cluster instead.
+    store : Store, optional
+        Checkpoint: finished tasks are skipped, new ones saved as they finish.
+    progress : bool, default True
+        A tqdm progress bar over tasks.
+
+    Returns
+    -------
+    rows : list of dict
+        One row per fit, sorted by (setting order, n, rep).
+    seconds : float
+        Wall time of this call.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    start = time.perf_counter()
+    done = store.done() if store is not None else set()
+    todo = [task for task in tasks if task.key not in done]
+    rows: list[dict] = [] if store is None else [
+        row for row in store.load() if _row_key(row) in {t.key for t in tasks}]
+    if scheduler is not None:
+        stream = _dask(todo, scheduler)
+    elif workers > 1 and len(todo) > 1:
+        stream = _joblib(todo, workers)
+    else:
+        stream = _sequential(todo)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="task",
+                   desc="simulate")
+    try:
+        for task, task_rows in stream:
+            for row in task_rows:
+                row["task"] = task.key
+            if store is not None:
+                store.save(task.key, task_rows)
+            rows.extend(task_rows)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    order = {task.setting.name: task.setting_index for task in tasks}
+    rows.sort(key=lambda r: (order.get(r["setting"], 0), r["n"], r["rep"]))
+    return rows, time.perf_counter() - start
+
+
+def _row_key(row: dict) -> str:
+    return str(row.get("task", ""))
