@@ -59,9 +59,9 @@ def equivalent_kernels(stacked: TuckerTensor | CPTensor, B: Any) -> tuple[Any, A
     stacked = check_stacked(stacked)
     factors = list(stacked.factors)
     kernel_factor = factors[-1]
-    n_kernels = tl.shape(kernel_factor)[0]
+    n_kernels = tuple(kernel_factor.shape)[0]
     B = as_array(B, "B", reference=kernel_factor)
-    if tl.ndim(B) < 2 or tl.shape(B)[0] != n_kernels:
+    if len(B.shape) < 2 or tuple(B.shape)[0] != n_kernels:
         raise ValueError(
             f"B must have shape (K, p_1, ..., p_N) with K = {n_kernels} (the last mode of "
             f"stacked), got {tuple(B.shape)}"
@@ -75,7 +75,7 @@ def equivalent_kernels(stacked: TuckerTensor | CPTensor, B: Any) -> tuple[Any, A
                                                modes=list(range(n_modes)))
             A_tilde = tl.moveaxis(A_tilde, -1, 0)
         else:
-            rank = tl.shape(kernel_factor)[1]
+            rank = tuple(kernel_factor.shape)[1]
             # An identity factor in front keeps component r on its own slice r.
             identity = tl.eye(rank, **tl.context(kernel_factor))
             A_tilde = tl.cp_to_tensor(CPTensor((stacked.weights, [identity, *factors[:-1]])))

@@ -95,7 +95,8 @@ def random_tucker_stack(kernel_shape: Sequence[int], n_kernels: int, ranks: Sequ
     core = rng.standard_normal(ranks)
     factors = [orthonormal_columns(size, rank, rng)
                for size, rank in zip((*kernel_shape, n_kernels), ranks, strict=True)]
-    return TuckerTensor((core, factors))
+    with tl.backend_context("numpy"):  # TensorLy validates on the global backend
+        return TuckerTensor((core, factors))
 
 
 def random_cp_stack(kernel_shape: Sequence[int], n_kernels: int, rank: int,
@@ -139,30 +140,31 @@ def random_cp_stack(kernel_shape: Sequence[int], n_kernels: int, rank: int,
         for size in sizes:
             columns = rng.standard_normal((size, rank))
             factors.append(columns / np.linalg.norm(columns, axis=0, keepdims=True))
-    return CPTensor((np.ones(rank), factors))
+    with tl.backend_context("numpy"):
+        return CPTensor((np.ones(rank), factors))
 
 
 def check_stacked(stacked: Any, name: str = "stacked") -> TuckerTensor | CPTensor:
     """Validate a Tucker or CP stacked kernel and return it (its shapes are consistent)."""
     if isinstance(stacked, TuckerTensor):
         core, factors = stacked
-        if tl.ndim(core) != len(factors) or len(factors) < 2:
+        if len(core.shape) != len(factors) or len(factors) < 2:
             raise ValueError(f"{name}: the core must have one mode per factor (N + 1 >= 2)")
         for j, factor in enumerate(factors):
-            if tl.ndim(factor) != 2 or tl.shape(factor)[1] != tl.shape(core)[j]:
+            if len(factor.shape) != 2 or tuple(factor.shape)[1] != tuple(core.shape)[j]:
                 raise ValueError(
-                    f"{name}: factor {j} must have shape (size, {tl.shape(core)[j]}), got "
-                    f"{tuple(tl.shape(factor))}"
+                    f"{name}: factor {j} must have shape (size, {tuple(core.shape)[j]}), got "
+                    f"{tuple(factor.shape)}"
                 )
         return stacked
     if isinstance(stacked, CPTensor):
         weights, factors = stacked
         if len(factors) < 2:
             raise ValueError(f"{name}: a stacked kernel has N + 1 >= 2 modes")
-        rank = tl.shape(factors[0])[1]
-        if any(tl.ndim(f) != 2 or tl.shape(f)[1] != rank for f in factors):
+        rank = tuple(factors[0].shape)[1]
+        if any(len(f.shape) != 2 or tuple(f.shape)[1] != rank for f in factors):
             raise ValueError(f"{name}: all CP factors must have shape (size, R) with one R")
-        if weights is not None and tuple(tl.shape(weights)) != (rank,):
+        if weights is not None and tuple(weights.shape) != (rank,):
             raise ValueError(f"{name}: CP weights must have shape ({rank},)")
         return stacked
     raise TypeError(
@@ -175,14 +177,14 @@ def stacked_rank(stacked: TuckerTensor | CPTensor) -> int:
     """R_{N+1} (Tucker) or R (CP): the rank of A_stack along the kernel mode."""
     stacked = check_stacked(stacked)
     if isinstance(stacked, TuckerTensor):
-        return int(tl.shape(stacked.core)[-1])
-    return int(tl.shape(stacked.factors[0])[1])
+        return int(tuple(stacked.core.shape)[-1])
+    return int(tuple(stacked.factors[0].shape)[1])
 
 
 def kr_ratio(stacked: TuckerTensor | CPTensor) -> float:
     """t = K / R_{N+1} (Tucker) or K / R (CP), the K/R ratio of 003 §3 and §4.2."""
     stacked = check_stacked(stacked)
-    return tl.shape(stacked.factors[-1])[0] / stacked_rank(stacked)
+    return tuple(stacked.factors[-1].shape)[0] / stacked_rank(stacked)
 
 
 def unstack_kernels(stacked: TuckerTensor | CPTensor) -> Any:

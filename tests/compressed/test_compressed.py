@@ -215,3 +215,20 @@ def test_wrong_b_and_wrong_spec_raise():
     spec = CNNSpec((4, 4), (2, 2), (1, 1), n_kernels=4)
     with pytest.raises(ValueError, match="spec expects"):
         compressed_composite_weight(spec, stacked, np.zeros((3, 3, 3)))
+
+
+def test_independent_of_the_global_tensorly_backend():
+    """tltorch switches TensorLy's global backend (SPEC §1); numpy inputs must still work."""
+    import tensorly as tl
+
+    B = np.random.default_rng(0).standard_normal((4, 2, 2))
+    expected = [equivalent_kernels(random_cp_stack((2, 3), 4, 2, 0), B),
+                equivalent_kernels(random_tucker_stack((2, 3), 4, (2, 2, 3), 0), B)]
+    with tl.backend_context("pytorch"):
+        got = [equivalent_kernels(random_cp_stack((2, 3), 4, 2, 0), B),
+               equivalent_kernels(random_tucker_stack((2, 3), 4, (2, 2, 3), 0), B)]
+        assert kr_ratio(random_tucker_stack((2, 3), 4, (2, 2, 3), 0)) == 4 / 3
+    for (A_exp, B_exp), (A_got, B_got) in zip(expected, got, strict=True):
+        assert isinstance(A_got, np.ndarray)
+        np.testing.assert_array_equal(A_got, A_exp)
+        np.testing.assert_array_equal(B_got, B_exp)
