@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from tensorly.tucker_tensor import TuckerTensor
 
@@ -133,6 +133,7 @@ def test_equivalent_kernels_keep_the_composite_weight(kind, data):
 
 
 @pytest.mark.parametrize("kind", ["tucker", "cp"])
+@settings(max_examples=20)  # torch's conv/pool per example; W_X is checked on 60 above
 @given(data=st.data())
 def test_reduced_network_gives_the_same_outputs_in_torch(kind, data):
     spec, stacked, B = data.draw(compressed_setting(kind))
