@@ -34,6 +34,9 @@ from .trace import LeafCall, call_macs, trace_calls
 __all__ = ["AuditReport", "BlockRow", "audit"]
 
 _NORMS = nn.modules.batchnorm._BatchNorm
+# 1-D, 2-D and 3-D convolutions (e.g. the 3D ResNet of 003 Fig. 4(2)); not transposed ones.
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_Conv = nn.Conv1d | nn.Conv2d | nn.Conv3d
 
 
 @dataclass(frozen=True)
@@ -94,15 +97,15 @@ class AuditReport:
                 "macs_saved": self.macs_saved, "blocks": [r.as_dict() for r in self.blocks]}
 
 
-def _is_pointwise(conv: nn.Conv2d) -> bool:
+def _is_pointwise(conv: _Conv) -> bool:
     return all(k == 1 for k in conv.kernel_size) and conv.groups == 1
 
 
-def _is_depthwise(conv: nn.Conv2d) -> bool:
+def _is_depthwise(conv: _Conv) -> bool:
     return conv.groups == conv.in_channels == conv.out_channels and conv.groups > 1
 
 
-def _classify(main: list[nn.Conv2d]) -> tuple[str, int, int, int] | None:
+def _classify(main: list[_Conv]) -> tuple[str, int, int, int] | None:
     """(kind, C, R, K) when the main-path convs form a compressed pattern."""
     if any(a.out_channels != b.in_channels for a, b in zip(main, main[1:], strict=False)):
         return None
@@ -130,7 +133,7 @@ def _match(calls: list[LeafCall]):
     A projection shortcut is a 1×1 conv that reads what the main path reads and outputs
     what it outputs; it may be called before or after the main path.
     """
-    convs = [c for c in calls if isinstance(c.module, nn.Conv2d)]
+    convs = [c for c in calls if isinstance(c.module, _CONVS)]
     if len(convs) < 2 or len({id(c.module) for c in convs}) != len(convs):
         return None
     block_input = convs[0].input_shape
@@ -162,7 +165,7 @@ def _row(name: str, module: nn.Module, calls: list[LeafCall], found, main, short
             following = calls.index(call) + 1
             if following < len(calls) and isinstance(calls[following].module, _NORMS):
                 resized.add(id(calls[following]))
-        resized |= {id(c) for c in calls[last + 1:] if not isinstance(c.module, nn.Conv2d)
+        resized |= {id(c) for c in calls[last + 1:] if not isinstance(c.module, _CONVS)
                     and len(c.output_shape) > 1 and c.output_shape[1] == K}
         macs_t1 = sum(call_macs(c, out_channels=R) if id(c) in resized else call_macs(c)
                       for c in calls)
@@ -172,7 +175,7 @@ def _row(name: str, module: nn.Module, calls: list[LeafCall], found, main, short
             if id(call) not in resized or id(layer) in seen:
                 continue
             seen.add(id(layer))
-            if isinstance(layer, nn.Conv2d):
+            if isinstance(layer, _CONVS):
                 per_output = layer.weight[0].numel() + (1 if layer.bias is not None else 0)
                 params_t1 -= (K - R) * per_output
             elif isinstance(layer, _NORMS) and layer.affine:

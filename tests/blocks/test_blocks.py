@@ -200,3 +200,17 @@ def test_stacked_kernel_is_the_block_as_one_convolution(block, seed, size):
 def test_stacked_kernel_rejects_shufflenet_units():
     with pytest.raises(ValueError, match="ShuffleV2Unit"):
         stacked_kernel(ShuffleV2Unit(4, 2, 2))
+
+
+@pytest.mark.parametrize("R, r", [(24, None), (58, None), (116, None), (232, None),
+                                  (32, 1), (64, 2), (128, 4), (256, 8)])
+def test_parameters_per_block_grow_like_t(R, r):
+    """003 App. A.5.2: per block, t = 1 : 2 : 4 gives parameters "roughly 1 : 2 : 4" in
+    ShuffleNet v2 (R = 24, 58, 116, 232) and ResNeXt (g = 32, R = 32 r), stacked so that
+    the block input is C = K = tR. Exactly: ShuffleNet 2tR² + O(R), ResNeXt R²(2t + 9/g)."""
+    if r is None:
+        counts = [ShuffleV2Unit(2 * t * R, R, t * R).n_params() for t in (1, 2, 4)]
+    else:
+        counts = [resnext_bottleneck(t * R, 32, r, t * R).n_params() for t in (1, 2, 4)]
+    assert counts[1] / counts[0] == pytest.approx(2, rel=0.2)
+    assert counts[2] / counts[0] == pytest.approx(4, rel=0.2)

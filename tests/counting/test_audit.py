@@ -139,3 +139,33 @@ def test_report_as_dict_is_json_ready():
     data = json.loads(json.dumps(report.as_dict()))
     assert data["blocks"][0]["t"] == 4.0
     assert data["params_saved"] == report.params_saved > 0
+
+
+class _Bottleneck3d(nn.Module):
+    """A 3-D bottleneck written out by hand (the 3D ResNet blocks of 003 Fig. 4(2))."""
+
+    def __init__(self, C, R, K):
+        super().__init__()
+        self.reduce = nn.Conv3d(C, R, 1, bias=False)
+        self.spatial = nn.Conv3d(R, R, 3, padding=1, bias=False)
+        self.expand = nn.Conv3d(R, K, 1, bias=False)
+        self.norm = nn.BatchNorm3d(K)
+        self.projection = nn.Conv3d(C, K, 1, bias=False)
+
+    def forward(self, x):
+        return self.norm(self.expand(self.spatial(self.reduce(x)))) + self.projection(x)
+
+
+def test_audit_finds_3d_bottlenecks_and_prices_t1_by_hand():
+    C, R, K, side = 4, 3, 12, 5
+    report = audit(nn.Sequential(_Bottleneck3d(C, R, K)), (C, side, side, side))
+    (row,) = report.blocks
+    assert (row.kind, row.in_channels, row.rank, row.out_channels, row.t) == (
+        "bottleneck", C, R, K, 4.0)
+    positions = side**3
+    # Explicit sums of the layers, with K and then R output channels.
+    params = C * R + 27 * R * R + R * K + 2 * K + C * K
+    params_t1 = C * R + 27 * R * R + R * R + 2 * R + C * R
+    assert (row.params, row.params_t1) == (params, params_t1)
+    assert row.macs == positions * (C * R + 27 * R * R + R * K + 2 * K + C * K)
+    assert row.macs_t1 == positions * (C * R + 27 * R * R + R * R + 2 * R + C * R)
