@@ -12,6 +12,8 @@ See ``docs/shrinknet.md`` for the math-to-code map.
 """
 
 from .datafits import Multinomial, Quadratic
+from .folding import fold_switches
+from .garbage import GCReport, collect_garbage, count_parameters
 from .group_lasso import (
     group_lasso,
     group_lasso_kkt,
@@ -19,6 +21,7 @@ from .group_lasso import (
     group_lasso_objective,
     group_lasso_path,
 )
+from .killing import KillStrategy, SignChangeKill, SignVarianceKill, ThresholdKill
 from .penalties import L1, GroupL2, SquaredL2
 from .shrinknet import (
     balanced_split,
@@ -31,9 +34,12 @@ from .shrinknet import (
     shrinknet_stationarity,
 )
 from .solvers import ConvergenceWarning, fista
+from .switch import Switch, shrinknet_penalty, switches
 
 __all__ = [
-    "ConvergenceWarning", "GroupL2", "L1", "Multinomial", "Quadratic", "SquaredL2",
+    "ConvergenceWarning", "GCReport", "KillStrategy", "SignChangeKill", "SignVarianceKill",
+    "Switch", "ThresholdKill", "collect_garbage", "count_parameters", "fold_switches",
+    "shrinknet_penalty", "switches", "GroupL2", "L1", "Multinomial", "Quadratic", "SquaredL2",
     "balanced_split", "fista", "group_lasso", "group_lasso_kkt", "group_lasso_lambda_max",
     "group_lasso_objective", "group_lasso_path", "reduced_penalty",
     "reduced_penalty_constant", "ridge_fit", "shrinknet", "shrinknet_objective",
