@@ -1,0 +1,73 @@
+"""Tucker- and CP-constrained least squares (Theorem 2 estimators)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tensorcnn.cnn import CNNSpec
+from tensorcnn.compressed import equivalent_kernels
+from tensorcnn.data import cp_weights, tucker_weights
+from tensorcnn.estimators import CPRegressor, TuckerRegressor
+from tensorcnn.tenalg import kron
+
+SPEC = CNNSpec((6, 6, 3), (3, 3, 2), (3, 3, 2), n_kernels=3)     # full-rank U_G, P = 4
+
+
+def _data(truth, n, seed, noise):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, *SPEC.input_shape))
+    Z = SPEC.design(X)
+    y = Z.reshape(n, -1) @ truth.W.ravel() + noise * rng.standard_normal(n)
+    return Z, y
+
+
+def _weight(A, B):
+    return sum(kron(B[k], A[k]) for k in range(A.shape[0]))
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**31), ranks=st.sampled_from([(2, 2, 1, 1), (2, 1, 2, 2),
+                                                           (3, 2, 2, 2)]))
+def test_tucker_noiseless_recovery(seed, ranks):
+    truth = tucker_weights(SPEC, ranks, seed)
+    Z, y = _data(truth, 150, seed, 0.0)
+    est = TuckerRegressor(SPEC, ranks).fit_design(Z, y)
+    assert np.linalg.norm(est.W_ - truth.W) <= 1e-8 * np.linalg.norm(truth.W)
+    # the fitted reduced form is Corollary 1's: rebuild W from stacked_ independently
+    A_t, B_t = equivalent_kernels(est.stacked_, np.eye(ranks[-1]).reshape(
+        ranks[-1], ranks[-1]) @ est.B_.reshape(ranks[-1], -1))
+    np.testing.assert_allclose(_weight(A_t, B_t.reshape(est.B_.shape)), est.W_, atol=1e-10)
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**31), rank=st.integers(1, 2))
+def test_cp_noiseless_recovery(seed, rank):
+    truth = cp_weights(SPEC, rank, seed)
+    Z, y = _data(truth, 150, seed, 0.0)
+    est = CPRegressor(SPEC, rank, max_iter=2000).fit_design(Z, y)
+    assert np.linalg.norm(est.W_ - truth.W) <= 1e-8 * np.linalg.norm(truth.W)
+    np.testing.assert_allclose(_weight(est.A_, est.B_), est.W_, atol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_noisy_fit_beats_the_truth(seed):
+    truth = tucker_weights(SPEC, (2, 2, 1, 1), seed)
+    Z, y = _data(truth, 200, seed, 1.0)
+    est = TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_design(Z, y)
+    f_truth = np.mean((y - Z.reshape(200, -1) @ truth.W.ravel()) ** 2)
+    assert est.converged_ and est.objective_ <= f_truth
+
+
+def test_bad_ranks_before_any_work():
+    Z = np.zeros((5, *SPEC.weight_shape))
+    with pytest.raises(ValueError, match="exceeds the kernel mode"):
+        TuckerRegressor(SPEC, (4, 2, 1, 1)).fit_design(Z, np.zeros(5))
+    with pytest.raises(ValueError, match="N \\+ 1"):
+        TuckerRegressor(SPEC, (2, 2, 1)).fit_design(Z, np.zeros(5))
+    with pytest.raises(ValueError, match="exceeds the number of kernels"):
+        TuckerRegressor(SPEC, (2, 2, 1, 4)).fit_design(Z, np.zeros(5))
+    with pytest.raises(ValueError, match="smaller than the number of parameters"):
+        TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_design(Z, np.zeros(5))
+    with pytest.raises(ValueError, match="rank"):
+        CPRegressor(SPEC, 0).fit_design(Z, np.zeros(5))
