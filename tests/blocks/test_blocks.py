@@ -61,7 +61,7 @@ def blocks(draw):
     return ShuffleV2Unit(C, R, K, kernel_size=k, stride=2, **opts)
 
 
-@settings(max_examples=50)
+@settings(max_examples=30)
 @given(block=blocks(), height=st.integers(1, 9), width=st.integers(1, 9))
 def test_closed_forms_match_torch_and_ptflops(block, height, width):
     assert block.n_params() == sum(p.numel() for p in block.parameters())
@@ -120,7 +120,7 @@ def linear_blocks(draw):
     return InvertedResidual(C, t * C * x, x, shortcut="none", **opts)
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(block=linear_blocks(), outputs=st.integers(1, 5), seed=st.integers(0, 1000))
 def test_reduction_to_k_equals_r_keeps_the_outputs(block, outputs, seed):
     torch.manual_seed(seed)
@@ -170,7 +170,7 @@ def test_bad_block_arguments(call, match):
         call()
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(block=linear_blocks(), seed=st.integers(0, 1000), size=st.integers(3, 8))
 def test_stacked_kernel_is_the_block_as_one_convolution(block, seed, size):
     """003 §3: a linear block without BN is one conv whose kernel is its Tucker/CP A_stack."""
