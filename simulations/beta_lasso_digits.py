@@ -26,7 +26,6 @@ import numpy as np
 import torch
 
 from tensorcnn.nets.families import build_family
-from tensorcnn.optim import BetaLasso, param_groups_by_kind
 from tensorcnn.training import (
     BatchLoader,
     Normalize,
@@ -38,6 +37,7 @@ from tensorcnn.training import (
     weight_nonzeros,
     write_records,
 )
+from tensorcnn.training.builders import build_optimizer
 
 FIRST = "conv1.linear.weight"
 
@@ -50,8 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1)
-    p.add_argument("--lam", type=float, default=2e-4, help="β-lasso λ on the other weights")
-    p.add_argument("--lam-first", type=float, default=1e-3,
+    p.add_argument("--lam", type=float, default=2e-5, help="β-lasso λ on the other weights")
+    p.add_argument("--lam-first", type=float, default=7e-4,
                    help="β-lasso λ on the first layer")
     p.add_argument("--beta", type=float, default=50.0)
     p.add_argument("--sgd-momentum", type=float, default=0.9)
@@ -64,11 +64,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def make_optimizer(method: str, model: torch.nn.Module, args) -> torch.optim.Optimizer:
     if method == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.sgd_momentum,
+        return build_optimizer("sgd", model, lr=args.lr, momentum=args.sgd_momentum,
                                weight_decay=args.sgd_weight_decay)
-    groups = param_groups_by_kind(model, other=dict(lam=0.0),
-                                  by_name={FIRST: dict(lam=args.lam_first)})
-    return BetaLasso(groups, lr=args.lr, lam=args.lam, beta=args.beta)
+    return build_optimizer("beta-lasso", model, lr=args.lr, lam=args.lam, beta=args.beta,
+                           first_layer_lam=args.lam_first)
 
 
 def run(method: str, train, test, args):
