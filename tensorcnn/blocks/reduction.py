@@ -44,7 +44,7 @@ def reduce_block(block: CompressedBlock, next_layer: nn.Conv2d) -> tuple[Compres
     ----------
     block : Bottleneck, DepthwiseSeparable or InvertedResidual
         With ``activation=None`` (linear activations) and no shortcut. BN layers are used
-        in inference mode (running statistics).
+        in inference mode (running statistics); the block itself is left in its mode.
     next_layer : nn.Conv2d
         A 1×1 convolution with K input channels (groups 1) that consumes the block.
 
@@ -86,8 +86,10 @@ def reduce_block(block: CompressedBlock, next_layer: nn.Conv2d) -> tuple[Compres
              if not key.startswith(skip)}
     missing, unexpected = small.load_state_dict(state, strict=False)
     assert not unexpected and all(key.startswith(skip) for key in missing)
+    was_training = block.training
     with torch.no_grad():
         weight, shift = _affine_of_last_layer(block.eval())
+        block.train(was_training)
         conv = small.branch.get_submodule(block.expand_conv)
         conv.weight.copy_(torch.eye(rank, dtype=conv.weight.dtype)[:, :, None, None])
         if conv.bias is not None:

@@ -35,7 +35,8 @@ def register(subparsers) -> None:
         help="params, MACs and K/R of a block design, a 001 family member or an architecture",
         description="Closed-form parameters and MACs (ptflops convention). NAME is a block ("
         + ", ".join(BLOCKS) + "), a 001 family (d-conv, s-conv, d-local, s-local, d-fc, s-fc, "
-        "3-fc) or a built-in architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2).",
+        "3-fc; 3 input channels, --alpha, --image-size, --num-classes) or a built-in "
+        "architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2; --image-size).",
     )
     count.add_argument("name")
     count.add_argument("--in-channels", type=int, default=64, help="C (blocks; default 64)")
