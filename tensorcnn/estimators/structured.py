@@ -61,7 +61,7 @@ def _lstsq(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 class _StructuredRegressor(CNNRegressorMixin):
     """ALS on (B̃, factors[, core]); subclasses define the kernel structure."""
 
-    def __init__(self, spec: CNNSpec, tol: float = 1e-9, max_iter: int = 500) -> None:
+    def __init__(self, spec: CNNSpec, tol: float = 1e-8, max_iter: int = 500) -> None:
         self.spec = spec
         self.tol = tol
         self.max_iter = max_iter
@@ -130,7 +130,7 @@ class TuckerRegressor(_StructuredRegressor):
         Architecture; K = ``spec.n_kernels`` must be ≥ R_{N+1}.
     ranks : tuple of N + 1 ints
         (R_1, …, R_{N+1}), R_j ≤ l_j.
-    tol : float, default 1e-9
+    tol : float, default 1e-8
     max_iter : int, default 500
 
     Attributes
@@ -145,7 +145,7 @@ class TuckerRegressor(_StructuredRegressor):
     objective_, n_iter_, converged_, theta_
     """
 
-    def __init__(self, spec: CNNSpec, ranks: Sequence[int], tol: float = 1e-9,
+    def __init__(self, spec: CNNSpec, ranks: Sequence[int], tol: float = 1e-8,
                  max_iter: int = 500) -> None:
         super().__init__(spec, tol, max_iter)
         self.ranks = ranks
@@ -213,7 +213,7 @@ class CPRegressor(_StructuredRegressor):
     spec : CNNSpec
     rank : int
         R, the CP rank of the stacked kernel (= the number of equivalent rank-one kernels).
-    tol : float, default 1e-9
+    tol : float, default 1e-8
     max_iter : int, default 500
 
     Attributes
@@ -222,7 +222,7 @@ class CPRegressor(_StructuredRegressor):
     weights), objective_, n_iter_, converged_, theta_
     """
 
-    def __init__(self, spec: CNNSpec, rank: int, tol: float = 1e-9,
+    def __init__(self, spec: CNNSpec, rank: int, tol: float = 1e-8,
                  max_iter: int = 500) -> None:
         super().__init__(spec, tol, max_iter)
         self.rank = rank
