@@ -233,3 +233,23 @@ def test_independent_of_the_global_tensorly_backend():
         assert isinstance(A_got, np.ndarray)
         np.testing.assert_array_equal(A_got, A_exp)
         np.testing.assert_array_equal(B_got, B_exp)
+
+
+def test_corollary1_check_passes_and_fails_on_a_broken_reduction(monkeypatch, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "proofs_check" / "corollary1.py"
+    spec = importlib.util.spec_from_file_location("check_corollary1", path)
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    assert check.main([]) == 0
+    assert "(a) tucker: holds; (b) cp: holds" in capsys.readouterr().out
+
+    def broken(stacked, B):  # forgets H^(N+1): B̃_r = B_r instead of Σ_k H[k, r] B_k
+        A_tilde, B_tilde = equivalent_kernels(stacked, B)
+        return A_tilde, np.asarray(B)[: A_tilde.shape[0]]
+
+    monkeypatch.setattr(check, "equivalent_kernels", broken)
+    assert check.main(["--part", "a"]) == 1
+    assert check.main(["--part", "b"]) == 1
