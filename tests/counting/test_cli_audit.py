@@ -10,13 +10,15 @@ from tensorcnn.nets.families import family_n_params
 
 
 def test_audit_command_prints_a_table_and_writes_json(tmp_path, capsys):
-    path = tmp_path / "r50.json"
-    assert main(["audit", "resnet50", "--input-shape", "3", "32", "32", "--json", str(path)]) == 0
+    path = tmp_path / "shufflenet.json"
+    assert main(["audit", "shufflenet_v2", "--input-shape", "3", "32", "32",
+                 "--json", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "layer4.2" in out and "bottleneck" in out
+    assert "stage4.3" in out and "depthwise-bottleneck" in out
     data = json.loads(path.read_text())
-    assert data["model"] == "resnet50" and len(data["blocks"]) == 16
-    assert {block["t"] for block in data["blocks"]} == {4.0}
+    assert data["model"] == "shufflenet_v2" and len(data["blocks"]) == 19
+    assert data["total_params"] == 2_278_604
+    assert {b["t"] for b in data["blocks"] if not b["name"].endswith("branch1")} == {1.0}
 
 
 def test_audit_command_takes_module_callable(capsys):
