@@ -76,7 +76,8 @@ def kron(B: Any, A: Any) -> Any:
     -------
     array of shape (l_1 p_1, …, l_N p_N)
     """
-    if tl.ndim(B) != tl.ndim(A):
+    # .ndim/.shape are read from the arrays: tl.ndim would dispatch on the global backend.
+    if B.ndim != A.ndim:
         raise ValueError(
             f"B and A must have the same number of modes, got shapes {tuple(B.shape)} and "
             f"{tuple(A.shape)}"
@@ -104,12 +105,12 @@ def kron_sum(B: Any, A: Any) -> Any:
     -------
     array of shape (l_1 p_1, …, l_N p_N)
     """
-    if tl.ndim(B) != tl.ndim(A) or tl.shape(B)[0] != tl.shape(A)[0]:
+    if B.ndim != A.ndim or B.shape[0] != A.shape[0]:
         raise ValueError(
             "B and A must be stacks (K, *p) and (K, *l) with the same K and number of modes, "
             f"got shapes {tuple(B.shape)} and {tuple(A.shape)}"
         )
-    n_terms = tl.shape(B)[0]
+    n_terms = B.shape[0]
     p_shape, l_shape = tuple(B.shape[1:]), tuple(A.shape[1:])
     with on_backend_of(B):
         theta = tl.dot(tl.transpose(tl.reshape(B, (n_terms, -1))), tl.reshape(A, (n_terms, -1)))

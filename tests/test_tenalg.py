@@ -48,3 +48,29 @@ def test_kron_sum_and_its_rearrangement(stacks):
     Wt = kron_sum(torch.from_numpy(B), torch.from_numpy(A))
     assert isinstance(Wt, torch.Tensor)
     np.testing.assert_allclose(Wt.numpy(), W, atol=1e-12)
+
+
+def test_global_backend_is_never_relied_on():
+    """tltorch switches TensorLy's global backend to pytorch on import; numpy inputs must
+    still compute on numpy (and torch inputs on torch when the global backend is numpy)."""
+    import tensorly as tl
+
+    from tensorcnn import CNNSpec, ConvPoolStage, DeepCNNSpec
+
+    rng = np.random.default_rng(0)
+    spec = CNNSpec((6, 5), (2, 2), (2, 2), 2)
+    deep = DeepCNNSpec((9, 8), [ConvPoolStage((2, 2), (2, 2), 2), ConvPoolStage((2, 1), (1, 1))])
+    A, B = rng.standard_normal((2, 2, 2)), rng.standard_normal((2, *spec.pooled_shape))
+    kernels = [rng.standard_normal(s) for s in deep.kernel_shapes]
+    Bd = rng.standard_normal(deep.fc_shape)
+    X, Xd = rng.standard_normal((3, 6, 5)), rng.standard_normal((3, 9, 8))
+    expected = (spec.forward(X, A, B), spec.design(X), deep.forward(Xd, kernels, Bd))
+    with tl.backend_context("pytorch"):
+        got = (spec.forward(X, A, B), spec.design(X), deep.forward(Xd, kernels, Bd))
+        assert all(isinstance(g, np.ndarray) for g in got)
+        tensor_in = spec.forward(*map(torch.from_numpy, (X, A, B)))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, atol=1e-12)
+    np.testing.assert_allclose(tensor_in.numpy(), expected[0], atol=1e-12)
+    with tl.backend_context("numpy"):
+        assert isinstance(kron_sum(torch.from_numpy(B), torch.from_numpy(A)), torch.Tensor)
