@@ -41,9 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from ..simulation.io import DirectoryStore, write_results, write_summary
     from ..simulation.plots import plot_error_curves
 
-    if args.experiment == "classification":
-        raise SystemExit("simulate classification: the logistic estimators of 003 App. A.4 "
-                         "are not implemented yet (see docs/simulations.md)")
     for value, name in ((args.reps, "--reps"), (args.workers, "--workers"),
                         (args.points, "--points"), (args.batch, "--batch")):
         if value < 1:

@@ -81,6 +81,10 @@ class Setting:
         Scale the true W to unit Frobenius norm (the CP study).
     noise_sd : float, default 1.0
         σ of the Gaussian noise ξ_i.
+    task : {"regression", "classification"}, default "regression"
+        Classification: binary labels y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)) (003 App. A.4, Theorem
+        3), fitted by logistic maximum likelihood (plain kernels only); the true weights are
+        scaled so that ‖W*_X‖_F = 1 (unit logit variance for iid inputs).
     """
 
     name: str
@@ -95,6 +99,7 @@ class Setting:
     spectral_norm: float = 0.5
     unit_norm: bool = False
     noise_sd: float = 1.0
+    task: str = "regression"
     spec: CNNSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -104,6 +109,10 @@ class Setting:
             raise ValueError(f"inputs must be one of {_INPUTS}, got {self.inputs!r}")
         if not 0.0 <= self.spectral_norm < 1.0:
             raise ValueError(f"spectral_norm must be in [0, 1), got {self.spectral_norm!r}")
+        if self.task not in ("regression", "classification"):
+            raise ValueError(f"task must be 'regression' or 'classification', got {self.task!r}")
+        if self.task == "classification" and self.model != "rank":
+            raise ValueError("classification settings use plain kernels (model='rank')")
         if not self.noise_sd >= 0.0:
             raise ValueError(f"noise_sd must be >= 0, got {self.noise_sd!r}")
         spec = CNNSpec(self.input_shape, self.kernel_shape, self.pool_shape, self.n_kernels)
@@ -161,8 +170,18 @@ class Setting:
         """The same setting with another input process."""
         return replace(self, inputs=inputs, name=name or self.name)
 
+    def as_classification(self, name: str | None = None) -> Setting:
+        """The same architecture with binary logistic labels (003 App. A.4)."""
+        return replace(self, task="classification", name=name or f"{self.name}-logit")
+
     def draw_weights(self, rng: np.random.Generator | int) -> TrueWeights:
         """True weights of this setting (see :mod:`tensorcnn.data.weights`)."""
+        if self.task == "classification":
+            # Var⟨X_i, W*_X⟩ = ‖W*_X‖² = 1 for iid inputs: with N(0, 1) weights the logits
+            # would be ~10, the labels nearly deterministic and the MLE would not exist
+            truth = plain_weights(self.spec, rng)
+            scale = float(np.linalg.norm(self.spec.composite_weight(truth.A, truth.B)))
+            return TrueWeights(truth.A, truth.B / scale, truth.W / scale)
         if self.model == "rank":
             return plain_weights(self.spec, rng)
         if self.model == "tucker":

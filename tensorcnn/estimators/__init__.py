@@ -15,12 +15,14 @@
 
 from ._base import ConvergenceWarning
 from .gd import PaperGDRegressor
+from .logistic import LogisticCNNClassifier
 from .lowrank import RankKRegressor
 from .structured import CPRegressor, TuckerRegressor
 
 __all__ = [
     "CPRegressor",
     "ConvergenceWarning",
+    "LogisticCNNClassifier",
     "PaperGDRegressor",
     "RankKRegressor",
     "TuckerRegressor",

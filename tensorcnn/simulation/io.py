@@ -51,8 +51,9 @@ def write_results(rows: list[dict], out: str | os.PathLike) -> Path:
     if not rows:
         path.write_text("")
         return path
+    fields = list(dict.fromkeys(key for row in rows for key in row))  # union, first-seen order
     with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     return path

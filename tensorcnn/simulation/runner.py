@@ -63,7 +63,8 @@ def run_task(task: Task) -> list[dict]:
 
 def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
                n_points: int = 10, batch_size: int = 25, solver: str = "als",
-               sizes: dict[str, Sequence[int]] | None = None) -> list[Task]:
+               sizes: dict[str, Sequence[int]] | None = None,
+               grid: tuple[float, float] = (0.15, 0.60)) -> list[Task]:
     """All tasks of a sweep, validated before any work starts.
 
     Parameters
@@ -80,6 +81,8 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
     solver : {"als", "gd"}
     sizes : dict, optional
         Explicit sample sizes per setting name (the CP study), instead of the grid.
+    grid : (low, high), default (0.15, 0.60)
+        Interval of √(d_M/n) (003 §4.1).
 
     Raises
     ------
@@ -104,7 +107,7 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
         if sizes is not None and setting.name in sizes:
             ns = [int(n) for n in sizes[setting.name]]
         else:
-            ns = [int(n) for n in sample_sizes(setting.n_params, n_points)]
+            ns = [int(n) for n in sample_sizes(setting.n_params, n_points, *grid)]
         too_small = [n for n in ns if n < setting.n_free_params]
         if too_small:
             raise ValueError(

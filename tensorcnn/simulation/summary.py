@@ -29,8 +29,8 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
 
     Keys per setting: d_M, model, inputs, solver, n, x, mean, sd, n_reps, slope, intercept,
     r2 (of the per-n mean of ``metric`` against ``x_key``), mean_identified,
-    mean_prediction, fit_seconds (sum), converged_share, bound (values or the reason it is
-    vacuous) and the constants κ_L, κ_U, c_u, C_u, c_x, C_x.
+    mean_prediction, fit_seconds and cpu_seconds (sums), converged_share, bound (values or
+    the reason it is vacuous) and the constants κ_L, κ_U, c_u, C_u, c_x, C_x.
     """
     out: dict = {}
     for index, setting in enumerate(settings):
@@ -50,6 +50,7 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
             mean_identified=[float(np.mean([r["error_identified"] for r in g])) for g in by_n],
             mean_prediction=[float(np.mean([r["prediction_error"] for r in g])) for g in by_n],
             fit_seconds=float(sum(r["fit_seconds"] for r in mine)),
+            cpu_seconds=float(sum(r.get("cpu_seconds", np.nan) for r in mine)),
             converged_share=float(np.mean([r["converged"] for r in mine])),
             **linear_fit(x, mean),
         )

@@ -131,3 +131,13 @@ def test_cli_writes_results_summary_and_plot(tmp_path, capsys):
     assert len(lines) == 1 + 3 * 2
     with pytest.raises(SystemExit, match="S1-S4"):
         main(["simulate", "theorem1", "--settings", "T1", "--out", str(tmp_path)])
+
+
+def test_classification_rows_and_logit_scale():
+    setting = preset("S3").as_classification()
+    truth = setting.draw_weights(0)
+    assert np.linalg.norm(setting.spec.composite_weight(truth.A, truth.B)) == pytest.approx(1.0)
+    rows, _ = run_sweep(make_tasks([setting], 2, 0, n_points=2, grid=(0.2, 0.3)),
+                        progress=False)
+    assert len(rows) == 4 and all(r["setting"] == "S3-logit" for r in rows)
+    assert all(np.isfinite(r["error"]) for r in rows)
