@@ -1,0 +1,78 @@
+"""``tensorcnn kr-count``: #Params and #FLOPs of the K/R ablation networks next to 003
+Tables 2–3.
+
+(``tensorcnn count`` is taken by :mod:`tensorcnn.cli.audit`, which prices one block design
+or architecture; this command prices the ablation networks against the paper's tables.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "kr-count",
+        help="#Params / #FLOPs of the K/R ablation networks vs 003 Tables 2 and 3",
+        description="Build each network of 003 Table 2 (41-layer ResNet; 3D ResNet-18 + "
+        "4 Blocks B, added part only) and Table 3 (ResNeXt, ShuffleNet v2) for every t, "
+        "count parameters and MACs (ptflops convention, GMac) in closed form, and print "
+        "them next to the paper's numbers. 'ok' = equal at the printed precision.",
+    )
+    parser.add_argument("--network", action="append",
+                        choices=["kr_resnet41", "kr_resnet3d18", "kr_resnext", "kr_shufflenet"],
+                        help="only these networks (repeatable; default all)")
+    parser.add_argument("--ptflops", action="store_true",
+                        help="also count with ptflops on the real module (slow: builds the "
+                        "weights; the 3D net runs a 16x112x112 clip)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    parser.set_defaults(func=run)
+
+
+def _ptflops(network: str, t: int) -> int:
+    import torch
+
+    from ..counting.external import ptflops_macs
+    from ..nets.kr_resnet import kr_resnet41
+    from ..nets.kr_resnet3d import kr_resnet3d18
+    from ..nets.kr_resnext import kr_resnext
+    from ..nets.kr_shufflenet import kr_shufflenet
+
+    if network == "kr_resnet3d18":
+        model = kr_resnet3d18(t)
+        return ptflops_macs(torch.nn.Sequential(model.blocks, model.head), (512, 1, 4, 4))
+    build = {"kr_resnet41": kr_resnet41, "kr_resnext": kr_resnext,
+             "kr_shufflenet": kr_shufflenet}[network]
+    return ptflops_macs(build(t), (3, 32, 32))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..ablation.tables import count_rows
+
+    rows = count_rows(args.network)
+    header = (f"{'table':<8}{'network':<15}{'t':>3}{'#Params':>12}{'paper':>8}{'diff':>8}"
+              f"{'':>4}{'#FLOPs GMac':>13}{'paper':>7}{'diff':>8}")
+    print(header + ("  ptflops GMac" if args.ptflops else ""))
+    records = []
+    for row in rows:
+        line = (f"{row.table:<8}{row.network:<15}{row.t:>3}{row.params / 1e6:>11.3f}M"
+                f"{row.paper_params_m:>7.2f}M{row.params_rel_diff:>+8.1%}"
+                f"{'ok' if row.params_match else '--':>4}{row.macs / 1e9:>13.4f}"
+                f"{row.paper_gmacs:>7.3g}{row.gmacs_rel_diff:>+8.1%}"
+                f"{'ok' if row.gmacs_match else '--':>4}")
+        record = row.as_dict()
+        if args.ptflops:
+            record["ptflops_macs"] = _ptflops(row.network, row.t)
+            line += f"{record['ptflops_macs'] / 1e9:>11.4f}"
+        print(line)
+        records.append(record)
+    n_ok = sum(r.params_match and r.gmacs_match for r in rows)
+    print(f"{n_ok} of {len(rows)} rows match both printed cells "
+          "(see docs/ablation.md for the cells that cannot)")
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(records, indent=2) + "\n")
+        print(f"wrote {args.out}")
+    return 0
