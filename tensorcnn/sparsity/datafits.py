@@ -7,7 +7,7 @@ so that the group lasso (Z = X W) and ShrinkNet (Z = X diag(beta) A) share it.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp, softmax
+from scipy.special import logsumexp
 
 __all__ = ["Quadratic", "Multinomial", "make_datafit"]
 
@@ -69,7 +69,11 @@ class Multinomial:
         return float(np.sum(logsumexp(Z, axis=1) - np.sum(self.Y * Z, axis=1)) / self.n)
 
     def value_grad(self, Z: np.ndarray) -> tuple[float, np.ndarray]:
-        return self.value(Z), (softmax(Z, axis=1) - self.Y) / self.n
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        E = np.exp(shifted)
+        total = E.sum(axis=1, keepdims=True)
+        value = np.sum(np.log(total[:, 0]) - np.sum(self.Y * shifted, axis=1)) / self.n
+        return float(value), (E / total - self.Y) / self.n
 
     def null_value(self) -> float:
         """f at W = 0, that is log K."""

@@ -57,7 +57,7 @@ def normalized_loss(X: np.ndarray, Y: np.ndarray, W: np.ndarray, loss: str) -> f
 
 def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
                     lam2: float = 1e-2, p: float = 2, lam_ratio: float = 1e-3,
-                    progress: Any = None) -> list[dict[str, Any]]:
+                    tol: float = 1e-8, progress: Any = None) -> list[dict[str, Any]]:
     r"""Loss/sparsity pairs along the group-lasso path and the ShrinkNet path (Fig. 1).
 
     Group lasso: ``n_lams`` values geometric in [lam_ratio, 1] x lam_max. ShrinkNet: the
@@ -65,7 +65,8 @@ def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
     the group lasso's smallest one and the first one that empties the model (found by
     doubling). Note that for p = 2 the ShrinkNet solutions in W depend on (lam, lam2) only
     through lam^2 lam2 (reduced penalty c ||w||^{2/3}, c ∝ lam^{2/3} lam2^{1/3}), so lam2
-    only reparametrises the path.
+    only reparametrises the path. ``tol`` is passed to both solvers (group lasso:
+    duality gap / gradient mapping; ShrinkNet: relative decrease per sweep).
 
     Returns
     -------
@@ -79,7 +80,7 @@ def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
     lam_max = group_lasso_lambda_max(X, Y, loss)
     rows = []
     gl_lams = lam_max * np.geomspace(1.0, lam_ratio, n_lams)
-    path = group_lasso_path(X, Y, gl_lams, loss)
+    path = group_lasso_path(X, Y, gl_lams, loss, tol=tol)
     for lam, W, obj, it in zip(gl_lams, path["coefs"], path["objectives"], path["n_iter"],
                                strict=True):
         rows.append(dict(method="group_lasso", lam=float(lam), lam2=0.0,
@@ -89,7 +90,7 @@ def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
     lo = lam_max * lam_ratio
     hi = lam_max
     while True:
-        W = shrinknet_path(X, Y, [hi], lam2, p, loss)["coefs"][0]
+        W = shrinknet_path(X, Y, [hi], lam2, p, loss, tol=tol)["coefs"][0]
         if column_sparsity(W) == 1.0 or hi > 1e6 * lam_max:
             break
         hi *= 2.0
@@ -97,7 +98,7 @@ def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
     chunks = [sn_lams] if progress is None else [[v] for v in sn_lams]
     A0 = beta0 = None
     for chunk in (chunks if progress is None else progress(chunks)):
-        res = shrinknet_path(X, Y, chunk, lam2, p, loss, A0=A0, beta0=beta0)
+        res = shrinknet_path(X, Y, chunk, lam2, p, loss, A0=A0, beta0=beta0, tol=tol)
         A0, beta0 = res["A"][-1], res["beta"][-1]
         for lam, W, obj, it in zip(chunk, res["coefs"], res["objectives"], res["n_iter"],
                                    strict=True):

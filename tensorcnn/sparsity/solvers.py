@@ -70,13 +70,17 @@ def fista(smooth: Callable[[np.ndarray], tuple[float, np.ndarray]],
     k = 0
     for k in range(1, max_iter + 1):  # noqa: B007
         f_y, g_y = smooth(y)
-        while True:
+        for _ in range(100):  # backtracking; rounding slack 1e-13 max(1, |f|)
             z = penalty.prox(y - g_y / L, 1.0 / L)
             d = z - y
             f_z = smooth_value(z)
-            if f_z <= f_y + np.sum(g_y * d) + 0.5 * L * np.sum(d * d) + 1e-15 * abs(f_y):
+            if (not np.any(d) or f_z <= f_y + np.sum(g_y * d) + 0.5 * L * np.sum(d * d)
+                    + 1e-13 * max(1.0, abs(f_y))):
                 break
             L *= 2.0
+        else:
+            raise FloatingPointError(f"FISTA backtracking failed (L = {L:.3g}): the smooth "
+                                     "part is not Lipschitz-smooth or not finite here")
         gap = L * float(np.abs(d).max(initial=0.0))
         F_z = f_z + penalty.value(z)
         if F_z > F_x and t > 1.0:  # restart: drop the momentum, redo from x

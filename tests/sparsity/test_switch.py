@@ -154,7 +154,7 @@ def test_gc_multinomial_conv_network_with_adam_state():
             loss = nn.functional.cross_entropy(model(x), y)
             (loss + shrinknet_penalty(model, 0.01, 1e-3)).backward()
             opt.step()
-            losses[gc].append(float(loss))
+            losses[gc].append(float(loss.detach()))
             if step == 4:
                 model[2].kill(torch.tensor([1, 0, 0, 1, 0, 0], dtype=torch.bool))
                 model[6].kill(torch.tensor([0, 1, 0, 0, 0], dtype=torch.bool))
