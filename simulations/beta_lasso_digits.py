@@ -86,6 +86,15 @@ def run(method: str, train, test, args):
     return model, records
 
 
+def counterpart_first_layer(args) -> dict[str, int]:
+    """Weights of the first layer of s-conv and s-local of the same α (001 Fig. 3, red)."""
+    out = {}
+    for family in ("s-conv", "s-local"):
+        model = build_family(family, args.alpha, args.image_size, 1, 10)
+        out[family] = model.conv1.weight.numel()
+    return out
+
+
 def plot(out: Path, records: dict, models: dict, args) -> None:
     import matplotlib
 
@@ -113,6 +122,9 @@ def plot(out: Path, records: dict, models: dict, args) -> None:
         counts = nonzeros_per_layer(model)
         ax.bar(np.arange(len(names)) + k * width, [counts[n][0] for n in names], width,
                label=method)
+    for k, (family, count) in enumerate(counterpart_first_layer(args).items()):
+        ax.axhline(count, color="red", ls=("--", ":")[k % 2], lw=1,
+                   label=f"{family} first-layer parameters")
     ax.set_xticks(np.arange(len(names)) + width / 2, names, rotation=15)
     ax.set(yscale="log", ylabel="non-zero weights", title="non-zeros per layer (001 Fig. 3)")
     ax.legend()
@@ -164,6 +176,7 @@ def main(argv=None) -> int:
         "accuracy_gap_points": gap,
         "nonzeros_per_layer": {m: {n: list(v) for n, v in nonzeros_per_layer(model).items()}
                                for m, model in models.items()},
+        "counterpart_first_layer_parameters": counterpart_first_layer(args),
         "acceptance_5x_sparser_within_2_points": bool(sparser >= 5 and gap <= 2),
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")

@@ -100,6 +100,7 @@ def test_gamma_accessors_sparsity_and_sparse_model():
     # Group lasso: a filter is in or out as a whole.
     per_filter = mask.reshape(4, -1)
     assert torch.equal(per_filter.all(dim=1), per_filter.any(dim=1))
+    assert 0 < int(per_filter.any(dim=1).sum()) < 4  # some filters in, some out
     assert torch.equal(opt.group_support(conv), per_filter.any(dim=1))
     sparsity = opt.sparsity(model)
     assert sparsity["0.weight"] == pytest.approx(float(mask.double().mean()))
