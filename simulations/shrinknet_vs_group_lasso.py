@@ -48,7 +48,7 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--lam2", type=float, default=1e-2, help="ShrinkNet lam2 (default 0.01)")
     parser.add_argument("--p", type=int, default=2, choices=(1, 2))
     parser.add_argument("--gammas", type=float, nargs="*",
-                        default=[0.05, 0.1, 0.2, 0.4, 0.7, 0.95])
+                        default=[0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.99])
     parser.add_argument("--gamma-lam", type=float, default=0.05,
                         help="lam of the gamma experiment (default 0.05)")
     parser.add_argument("--repetitions", type=int, default=30)
@@ -121,7 +121,7 @@ def plot_gamma(rows, path):
         sub = [r for r in rows if r["dataset"] == name]
         base = [r for r in sub if r["gamma"] is None]
         gammas = sorted({r["gamma"] for r in sub if r["gamma"] is not None})
-        for ax, key in ((ax_loss, "final_loss"), (ax_cost, "cost")):
+        for ax, key in ((ax_loss, "loss_increase"), (ax_cost, "cost")):
             vals = [np.array([r[key] for r in sub if r["gamma"] == g]) for g in gammas]
             mean = np.array([v.mean() for v in vals])
             sd = np.array([v.std(ddof=1) if v.size > 1 else 0.0 for v in vals])
@@ -132,6 +132,7 @@ def plot_gamma(rows, path):
             ax.axhspan(b.mean() - b.std(ddof=1), b.mean() + b.std(ddof=1), color="k",
                        alpha=0.1)
             ax.set(xlabel="gamma", ylabel=key.replace("_", " "), title=name)
+        ax_loss.set_ylabel("final loss - baseline (same repetition)")
         ax_cost.set_ylabel("cost = sum over epochs of #input neurons")
         ax_loss.legend()
     fig.tight_layout()
@@ -176,12 +177,19 @@ def main(argv=None) -> int:
             res = gamma_experiment(X, Y, args.gammas, args.gamma_lam, 1e-3, 2, loss,
                                    repetitions=args.repetitions, rng=args.seed, progress=bar,
                                    epochs=args.epochs, lr=0.02, batch_size=64)
-            gamma_rows += [dict(dataset=name, lam=args.gamma_lam, **r) for r in res]
+            base = {r["repetition"]: r["final_loss"] for r in res if r["gamma"] is None}
+            gamma_rows += [dict(dataset=name, lam=args.gamma_lam, **r,
+                                loss_increase=r["final_loss"] - base[r["repetition"]])
+                           for r in res]
         write_csv(args.out / "gamma.csv", gamma_rows)
         plot_gamma(gamma_rows, args.out / "gamma.png")
         summary["gamma"] = {
             str(g): dict(final_loss_mean=float(np.mean([r["final_loss"] for r in gamma_rows
                                                         if r["gamma"] == g])),
+                         loss_increase_mean=float(np.mean([r["loss_increase"] for r in gamma_rows
+                                                           if r["gamma"] == g])),
+                         loss_increase_sd=float(np.std([r["loss_increase"] for r in gamma_rows
+                                                        if r["gamma"] == g], ddof=1)),
                          cost_mean=float(np.mean([r["cost"] for r in gamma_rows
                                                   if r["gamma"] == g])))
             for g in [None, *args.gammas]}
