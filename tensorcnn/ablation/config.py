@@ -1,0 +1,92 @@
+"""Configurations of the K/R ablation runs: the paper's (003 §4.2, App. A.5.2) and a CPU
+smoke configuration on offline data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+__all__ = ["AblationConfig", "CONFIGS", "get_config"]
+
+NETWORKS = ("kr_resnet41", "kr_resnext", "kr_shufflenet")
+DATASETS = ("cifar10", "svhn", "digits", "synthetic")
+
+
+@dataclass(frozen=True)
+class AblationConfig:
+    """One ablation: a network trained for every t and seed on one image data set.
+
+    Attributes
+    ----------
+    network : {"kr_resnet41", "kr_resnext", "kr_shufflenet"}
+    dataset : {"cifar10", "svhn", "digits", "synthetic"}
+        cifar10/svhn are read from ``data_root`` (nothing is downloaded); digits
+        (scikit-learn, upsampled to ``image_size``, 3 channels) and synthetic need no files.
+    t_values, seeds : tuples of ints
+        003: t ∈ {1, 4, 8, 16} (Table 2) or {1, 2, 4} (Table 3), seeds 1–5.
+    epochs, batch_size, lr, momentum, weight_decay, lr_step, lr_gamma :
+        003: 300 epochs (350 for Table 3), batch 128, SGD lr 0.1 ÷10 every 100 epochs,
+        momentum 0.9, weight decay 1e-4.
+    image_size : int
+        Side of the (square) images fed to the network (32 for CIFAR-10/SVHN).
+    augment : bool
+        The harness's standard augmentation for the data set (crop + flip for CIFAR-10,
+        crop for SVHN; none for digits/synthetic).
+    max_train, max_test : int or None
+        Use only the first examples (smoke runs).
+    threads : int or None
+        ``torch.set_num_threads`` for the run (None: leave torch's default).
+    """
+
+    network: str = "kr_resnet41"
+    dataset: str = "cifar10"
+    data_root: str | None = None
+    t_values: tuple[int, ...] = (1, 4, 8, 16)
+    seeds: tuple[int, ...] = (1, 2, 3, 4, 5)
+    epochs: int = 300
+    batch_size: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    lr_step: int = 100
+    lr_gamma: float = 0.1
+    image_size: int = 32
+    augment: bool = True
+    max_train: int | None = None
+    max_test: int | None = None
+    device: str = "cpu"
+    threads: int | None = None
+    design: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.network not in NETWORKS:
+            raise ValueError(f"network must be one of {NETWORKS}, got {self.network!r}")
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
+        for name in ("epochs", "batch_size", "lr_step", "image_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if not self.t_values or not self.seeds:
+            raise ValueError("t_values and seeds must not be empty")
+        if self.lr <= 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
+            raise ValueError("need lr > 0, weight_decay >= 0 and 0 <= momentum < 1")
+
+
+CONFIGS: dict[str, AblationConfig] = {
+    # 003 §4.2 (Table 2): the 41-layer ResNet on CIFAR-10 (SVHN: --dataset svhn).
+    "paper": AblationConfig(),
+    # 003 App. A.5.2 (Table 3): ResNeXt / ShuffleNet v2 on SVHN, 350 epochs.
+    "paper-table3": AblationConfig(network="kr_resnext", dataset="svhn", t_values=(1, 2, 4),
+                                   epochs=350),
+    # Minutes on a CPU: digits upsampled to 16×16, two t, two seeds, four epochs. lr 0.02
+    # and batch 64: with lr 0.1 the 41-layer net diverges in its first few dozen steps.
+    "smoke": AblationConfig(dataset="digits", t_values=(1, 4), seeds=(1, 2), epochs=4,
+                            batch_size=64, lr=0.02, lr_step=2, image_size=16, augment=False,
+                            threads=1),
+}
+
+
+def get_config(name: str, **overrides) -> AblationConfig:
+    """The configuration ``name`` (a key of :data:`CONFIGS`) with ``overrides`` applied."""
+    if name not in CONFIGS:
+        raise ValueError(f"config must be one of {sorted(CONFIGS)}, got {name!r}")
+    return replace(CONFIGS[name], **{k: v for k, v in overrides.items() if v is not None})

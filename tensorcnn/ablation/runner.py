@@ -1,0 +1,180 @@
+"""The K/R ablation runner on the shared training harness (003 §4.2, App. A.5.2).
+
+For every t and seed: build the network, train it with SGD and the step schedule through
+:func:`tensorcnn.training.fit`, keep the per-epoch records. :func:`worst_seed_table` turns
+the records into the paper's table: per t the *worst* seed's final test accuracy (003:
+"we set seeds 1-5 and report the worst case scenario"), with the #FLOPs and #Params
+columns of the network at the run's image size. Nothing is written here (see :mod:`.io`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..training import (
+    BatchLoader,
+    Compose,
+    ImageData,
+    Normalize,
+    fit,
+    load_digits,
+    load_image_dataset,
+    make_scheduler,
+    standard_augmentation,
+    synthetic_images,
+)
+from .config import AblationConfig
+
+__all__ = ["AblationResult", "config_dict", "load_data", "run_ablation", "worst_seed_table"]
+
+
+@dataclass
+class AblationResult:
+    """Records of every (t, seed, epoch) and the worst-seed table."""
+
+    config: AblationConfig
+    records: list[dict[str, Any]]
+    table: list[dict[str, Any]]
+    seconds: float
+
+
+def _subset(data: ImageData, n: int | None) -> ImageData:
+    if n is None or n >= len(data):
+        return data
+    return ImageData(data.images[:n], data.labels[:n], data.num_classes, data.name)
+
+
+def load_data(config: AblationConfig) -> tuple[ImageData, ImageData]:
+    """(train, test) images of the configuration's data set, (N, 3, S, S)."""
+    if config.dataset in ("cifar10", "svhn"):
+        if not config.data_root:
+            raise ValueError(f"data_root is needed for dataset {config.dataset!r}")
+        train = load_image_dataset(config.dataset, config.data_root, train=True)
+        test = load_image_dataset(config.dataset, config.data_root, train=False)
+    elif config.dataset == "digits":
+        train, test = load_digits(config.image_size, in_channels=3, rng=0)
+    else:
+        train = synthetic_images(2000, config.image_size, 3, num_classes=10, rng=0)
+        test = synthetic_images(500, config.image_size, 3, num_classes=10, rng=1)
+    return _subset(train, config.max_train), _subset(test, config.max_test)
+
+
+def _build(config: AblationConfig, t: int, num_classes: int) -> torch.nn.Module:
+    from ..nets.kr_resnet import kr_resnet41
+    from ..nets.kr_resnext import kr_resnext
+    from ..nets.kr_shufflenet import kr_shufflenet
+
+    builders = {"kr_resnet41": kr_resnet41, "kr_resnext": kr_resnext,
+                "kr_shufflenet": kr_shufflenet}
+    return builders[config.network](t, num_classes, **config.design)
+
+
+def _seed_everything(seed: int) -> None:
+    # The weights draw from torch's global generator; data order and augmentation are
+    # seeded by the BatchLoader (seed, epoch).
+    torch.manual_seed(seed)
+
+
+def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = None,
+                 progress: bool = False,
+                 on_run: Callable[[int, int, list[dict]], None] | None = None
+                 ) -> AblationResult:
+    """Train ``config.network`` for every t in ``config.t_values`` and seed in ``config.seeds``.
+
+    Parameters
+    ----------
+    config : AblationConfig
+    checkpoint_dir : path, optional
+        One resumable checkpoint per (t, seed) (the harness's ``fit``); a killed run
+        started again continues where it stopped.
+    progress : bool
+        tqdm bars.
+    on_run : callable, optional
+        ``on_run(t, seed, records)`` after each (t, seed), e.g. to write partial results.
+
+    Returns
+    -------
+    AblationResult
+        ``records``: one dict per (t, seed, epoch) with the harness's fields (``epoch``,
+        ``lr``, ``train_loss``, ``train_accuracy``, ``test_loss``, ``test_accuracy``,
+        ``seconds``) plus ``t`` and ``seed``; ``table``: :func:`worst_seed_table`.
+    """
+    import time
+
+    tic = time.perf_counter()
+    threads = torch.get_num_threads()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        train, test = load_data(config)
+        mean, std = train.channel_stats()
+        normalize = Normalize(mean, std.clamp_min(1e-6))
+        augment = standard_augmentation(config.dataset) if config.augment else Compose([])
+        records: list[dict[str, Any]] = []
+        for t in config.t_values:
+            for seed in config.seeds:
+                _seed_everything(seed)
+                model = _build(config, t, train.num_classes).to(config.device)
+                optimizer = torch.optim.SGD(
+                    [p for p in model.parameters() if p.requires_grad], lr=config.lr,
+                    momentum=config.momentum, weight_decay=config.weight_decay)
+                scheduler = make_scheduler("step", optimizer, config.epochs,
+                                           step_size=config.lr_step, gamma=config.lr_gamma)
+                train_loader = BatchLoader(train, config.batch_size, shuffle=True,
+                                           transform=Compose([augment, normalize]), seed=seed,
+                                           device=config.device)
+                test_loader = BatchLoader(test, config.batch_size, shuffle=False,
+                                          transform=normalize, device=config.device)
+                path = (None if checkpoint_dir is None
+                        else Path(checkpoint_dir) / f"{config.network}_t{t}_seed{seed}.pt")
+                run = fit(model, optimizer, train_loader, epochs=config.epochs,
+                          test_loader=test_loader, scheduler=scheduler, checkpoint_path=path,
+                          progress=progress)
+                run = [{"t": t, "seed": seed, **r} for r in run]
+                records.extend(run)
+                if on_run is not None:
+                    on_run(t, seed, run)
+    finally:
+        torch.set_num_threads(threads)
+    return AblationResult(config, records, worst_seed_table(records, config),
+                          time.perf_counter() - tic)
+
+
+def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig
+                     ) -> list[dict[str, Any]]:
+    """The paper's table: one row per t with the worst seed's final test accuracy (%).
+
+    Returns
+    -------
+    list of dict
+        ``t``, ``{dataset}`` (worst final test accuracy over the seeds, %), ``worst_seed``,
+        ``mean``, ``best`` (%), ``n_seeds``, ``gmacs`` (#FLOPs, GMac, ptflops convention)
+        and ``params_m`` (#Params, M) of the network at ``config.image_size``.
+    """
+    last: dict[tuple[int, int], dict[str, Any]] = {}
+    for record in records:
+        key = (record["t"], record["seed"])
+        if key not in last or record["epoch"] > last[key]["epoch"]:
+            last[key] = record
+    rows = []
+    for t in sorted({t for t, _ in last}):
+        finals = {seed: r["test_accuracy"] for (tt, seed), r in last.items() if tt == t}
+        worst = min(finals, key=finals.get)
+        with torch.device("meta"):  # counts only: no memory for the weights
+            cost = _build(config, t, 10).cost(config.image_size)
+        rows.append({"t": t, config.dataset: 100 * finals[worst], "worst_seed": worst,
+                     "mean": 100 * float(np.mean(list(finals.values()))),
+                     "best": 100 * max(finals.values()), "n_seeds": len(finals),
+                     "gmacs": cost.macs / 1e9, "params_m": cost.params / 1e6})
+    return rows
+
+
+def config_dict(config: AblationConfig) -> dict[str, Any]:
+    """The configuration as a JSON-ready dict."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()}

@@ -1,0 +1,76 @@
+"""The ablation runner end-to-end on a tiny configuration, its table, files and CLI."""
+
+import json
+
+import pytest
+
+from tensorcnn.ablation.config import CONFIGS, AblationConfig, get_config
+from tensorcnn.ablation.io import format_table, write_results
+from tensorcnn.ablation.runner import run_ablation, worst_seed_table
+from tensorcnn.cli import main
+
+TINY = dict(dataset="digits", image_size=8, t_values=(1, 4), seeds=(1, 2), epochs=2,
+            batch_size=32, lr=0.02, lr_step=1, max_train=64, max_test=32, augment=False,
+            threads=1)
+
+
+def test_paper_defaults_are_003s_hyper_parameters():
+    paper = CONFIGS["paper"]
+    assert (paper.lr, paper.momentum, paper.weight_decay, paper.batch_size) == (0.1, 0.9,
+                                                                                1e-4, 128)
+    assert (paper.lr_step, paper.lr_gamma, paper.epochs) == (100, 0.1, 300)
+    assert paper.t_values == (1, 4, 8, 16) and paper.seeds == (1, 2, 3, 4, 5)
+    assert CONFIGS["paper-table3"].t_values == (1, 2, 4)
+
+
+def test_tiny_ablation_end_to_end_writes_table_and_plots(tmp_path):
+    config = get_config("smoke", **TINY)
+    result = run_ablation(config)
+    assert {(r["t"], r["seed"]) for r in result.records} == {(1, 1), (1, 2), (4, 1), (4, 2)}
+    assert len(result.records) == 4 * config.epochs
+    assert [row["t"] for row in result.table] == [1, 4]
+    for row in result.table:
+        finals = [r["test_accuracy"] for r in result.records
+                  if r["t"] == row["t"] and r["epoch"] == config.epochs - 1]
+        assert row["digits"] == pytest.approx(100 * min(finals))
+        assert row["params_m"] > 0 and row["gmacs"] > 0
+    paths = write_results(result, tmp_path)
+    assert paths["curves"].stat().st_size > 1000
+    assert "| 4 |" in paths["table_md"].read_text()
+    assert json.loads(paths["config"].read_text())["seeds"] == [1, 2]
+
+
+def test_worst_seed_is_the_minimum_of_the_last_epoch():
+    records = [{"t": 1, "seed": s, "epoch": e, "test_accuracy": acc}
+               for s, e, acc in [(1, 0, 0.9), (1, 1, 0.5), (2, 0, 0.1), (2, 1, 0.7)]]
+    config = AblationConfig(dataset="digits", image_size=8)
+    (row,) = worst_seed_table(records, config)
+    assert row["worst_seed"] == 1 and row["digits"] == pytest.approx(50)
+    assert row["mean"] == pytest.approx(60) and row["best"] == pytest.approx(70)
+    assert "| 1 | 50.00 |" in format_table([row], "digits")
+
+
+def test_bad_configuration_names_the_field():
+    with pytest.raises(ValueError, match="network"):
+        AblationConfig(network="vgg")
+    with pytest.raises(ValueError, match="epochs"):
+        AblationConfig(epochs=0)
+    with pytest.raises(ValueError, match="config"):
+        get_config("huge")
+    with pytest.raises(ValueError, match="data_root"):
+        run_ablation(get_config("paper", t_values=(1,), seeds=(1,)))
+
+
+def test_cli_smoke_subset(tmp_path, capsys):
+    code = main(["ablation", "--config", "smoke", "--t", "1", "--seeds", "3", "--epochs", "1",
+                 "--image-size", "8", "--max-train", "32", "--max-test", "16",
+                 "--out", str(tmp_path)])
+    assert code == 0
+    assert (tmp_path / "table.csv").exists() and (tmp_path / "curves.png").exists()
+    assert "worst seed" in capsys.readouterr().out
+
+
+def test_cli_kr_count_prints_every_cell(capsys):
+    assert main(["kr-count", "--network", "kr_shufflenet"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("kr_shufflenet") == 3 and "1.67M" in out
