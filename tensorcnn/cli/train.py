@@ -53,6 +53,8 @@ def register(subparsers) -> None:
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                         help="mixed precision (default: on CUDA only)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--checkpoint", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="records file (.csv/.json)")
     parser.add_argument("--no-progress", action="store_true")
@@ -79,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs < 1 or args.batch < 1:
         raise SystemExit("--epochs and --batch must be positive")
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     info = init_distributed()
     torch.manual_seed(args.seed)
     train, test = load_data(args.dataset, args.data_root, args.image_size, args.seed)

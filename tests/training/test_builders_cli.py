@@ -40,10 +40,17 @@ def test_builders_make_the_named_objects():
         load_data("imagenet")
 
 
-def test_train_command_writes_records_and_resumes(tmp_path, capsys):
+@pytest.fixture
+def restore_threads():
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)  # the command sets --threads for the whole process
+
+
+def test_train_command_writes_records_and_resumes(tmp_path, capsys, restore_threads):
     argv = ["train", "--model", "s-fc", "--alpha", "2", "--dataset", "synthetic",
             "--image-size", "8", "--optimizer", "beta-lasso", "--lam", "1e-4",
-            "--epochs", "2", "--batch", "64", "--no-progress",
+            "--epochs", "2", "--batch", "500", "--threads", "1", "--no-progress",
             "--checkpoint", str(tmp_path / "c.pt"), "--out", str(tmp_path / "r.csv")]
     assert main(argv) == 0
     rows = list(csv.DictReader(open(tmp_path / "r.csv")))
