@@ -1,5 +1,8 @@
 """β-lasso vs SGD on s-fc, offline digits task (001 §4.1, Table 2 / Fig. 3-4 set-up, small).
 
+``--family s-conv`` / ``s-local`` (or any 001 family) runs the same comparison on that
+network; the default, and the acceptance of issue 6, is s-fc.
+
 s-fc (001: the fully-connected counterpart of s-conv: dense 'conv9×9(α, 2)', fc 24α, fc c,
 BN + ReLU after each but the last) on scikit-learn's digits upsampled to s × s, trained
 with SGD (momentum, weight decay) and with β-lasso (001 Alg. 1: no momentum, β = 50, a
@@ -39,14 +42,18 @@ from tensorcnn.training import (
 )
 from tensorcnn.training.builders import build_optimizer
 
-FIRST = "conv1.linear.weight"
+
+def first_weight(model: torch.nn.Module) -> str:
+    """Name of the first parameter with two or more axes (the conv-like layer of 001)."""
+    return next(n for n, p in model.named_parameters() if p.dim() >= 2)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--image-size", type=int, default=16)
-    p.add_argument("--alpha", type=int, default=8, help="s-fc base channels α")
+    p.add_argument("--family", default="s-fc", help="a 001 family (default s-fc)")
+    p.add_argument("--alpha", type=int, default=8, help="base channels α")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.1)
@@ -72,7 +79,7 @@ def make_optimizer(method: str, model: torch.nn.Module, args) -> torch.optim.Opt
 
 def run(method: str, train, test, args):
     torch.manual_seed(args.seed)
-    model = build_family("s-fc", args.alpha, args.image_size, 1, 10)
+    model = build_family(args.family, args.alpha, args.image_size, 1, 10)
     opt = make_optimizer(method, model, args)
     mean, std = train.channel_stats()
     normalize = Normalize(mean, std)
@@ -96,6 +103,7 @@ def counterpart_first_layer(args) -> dict[str, int]:
 
 
 def plot(out: Path, records: dict, models: dict, args) -> None:
+    first = first_weight(models["sgd"])
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,8 +113,8 @@ def plot(out: Path, records: dict, models: dict, args) -> None:
     for method, recs in records.items():
         epochs = [r["epoch"] for r in recs]
         axes[0].plot(epochs, [100 * r["test_accuracy"] for r in recs], label=method)
-        axes[1].semilogy(epochs, [r[f"density/{FIRST}"] for r in recs], label=method)
-    axes[0].set(xlabel="epoch", ylabel="test accuracy (%)", title="s-fc on digits")
+        axes[1].semilogy(epochs, [r[f"density/{first}"] for r in recs], label=method)
+    axes[0].set(xlabel="epoch", ylabel="test accuracy (%)", title=f"{args.family} on digits")
     axes[1].set(xlabel="epoch", ylabel="share of non-zero weights",
                 title="first layer density")
     for ax in axes:
@@ -132,11 +140,13 @@ def plot(out: Path, records: dict, models: dict, args) -> None:
     fig.savefig(out / "nonzeros.png", dpi=120)
     plt.close(fig)
 
+    if args.family != "s-fc":
+        return  # receptive-field images: rows of the dense first layer of s-fc only
     rng = np.random.default_rng(args.seed)
-    units = rng.choice(models["sgd"].get_parameter(FIRST).shape[0], size=8, replace=False)
+    units = rng.choice(models["sgd"].get_parameter(first).shape[0], size=8, replace=False)
     fig, axes = plt.subplots(2, 8, figsize=(12, 3.3))
     for row, (method, model) in enumerate(models.items()):
-        w = model.get_parameter(FIRST).detach()
+        w = model.get_parameter(first).detach()
         for col, u in enumerate(units):
             img = w[u].reshape(args.image_size, args.image_size).numpy()
             bound = max(float(np.abs(img).max()), 1e-12)
@@ -162,14 +172,15 @@ def main(argv=None) -> int:
         rows += long_format(recs, id_keys=("method", "epoch"))
     write_records(rows, args.out / "records.csv")
     final = {m: recs[-1] for m, recs in records.items()}
-    density = {m: r[f"density/{FIRST}"] for m, r in final.items()}
+    first = first_weight(models["sgd"])
+    density = {m: r[f"density/{first}"] for m, r in final.items()}
     accuracy = {m: r["test_accuracy"] for m, r in final.items()}
     sparser = density["sgd"] / max(density["beta_lasso"], 1e-12)
     gap = 100 * (accuracy["sgd"] - accuracy["beta_lasso"])
     summary = {
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "n_train": len(train), "n_test": len(test),
-        "first_layer": FIRST,
+        "first_layer": first,
         "first_layer_density": density,
         "first_layer_sparser_factor": sparser,
         "test_accuracy": accuracy,

@@ -1,6 +1,7 @@
 """SplitLBI's Γ path and its early-stopped subnetworks (004 §4.3-4.4, App. D-E), small.
 
-s-conv (001) on the offline digits task, trained with SplitLBI Mom-Wd (004 Eq. (13)-(14)):
+s-conv (001; ``--model resnet20`` for 004's network) on the offline digits task, trained
+with SplitLBI Mom-Wd (004 Eq. (13)-(14)):
 group lasso on the conv filters, lasso on the fc weights, no penalty on BatchNorm and
 biases. Per epoch: Γ density per layer, accuracy of the dense model W and of the sparse
 model W ⊙ 1(Γ ≠ 0). Then, for early-stopping epochs t:
@@ -25,7 +26,6 @@ from pathlib import Path
 
 import torch
 
-from tensorcnn.nets.families import build_family
 from tensorcnn.optim import SplitLBI, keep_masks, param_groups_by_kind
 from tensorcnn.training import (
     BatchLoader,
@@ -37,12 +37,14 @@ from tensorcnn.training import (
     splitlbi_metrics,
     write_records,
 )
+from tensorcnn.training.builders import build_model
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--family", default="s-conv")
+    p.add_argument("--model", default="s-conv",
+                   help="a 001 family or resnet20/56 (004 uses ResNet-20/56; slow on CPU)")
     p.add_argument("--alpha", type=int, default=8)
     p.add_argument("--image-size", type=int, default=16)
     p.add_argument("--epochs", type=int, default=20)
@@ -74,7 +76,7 @@ def main(argv=None) -> int:
     test_loader = BatchLoader(test, 512, shuffle=False, transform=normalize)
 
     torch.manual_seed(args.seed)
-    model = build_family(args.family, args.alpha, args.image_size, 1, 10)
+    model = build_model(args.model, 10, 1, args.image_size, args.alpha)
     initial = copy.deepcopy(model.state_dict())
     opt = SplitLBI(param_groups_by_kind(model, conv=dict(penalty="group"),
                                         linear=dict(penalty="lasso"),
@@ -98,7 +100,7 @@ def main(argv=None) -> int:
 
     def train_subnet(state, masks):
         torch.manual_seed(args.seed)
-        net = build_family(args.family, args.alpha, args.image_size, 1, 10)
+        net = build_model(args.model, 10, 1, args.image_size, args.alpha)
         net.load_state_dict(state)
         sgd = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
         keep_masks(sgd, net, masks)
