@@ -161,6 +161,9 @@ def main(argv=None) -> int:
                 loss=loss, n_samples=int(X.shape[0]), n_features=int(X.shape[1]),
                 matched_levels=len(matched), interior_levels=len(interior),
                 shrinknet_at_or_below=int(sum(m["shrinknet_at_or_below"] for m in matched)),
+                levels_reached_by_both=int(sum(m["reached_by_both"] for m in matched)),
+                shrinknet_at_or_below_where_both=int(sum(
+                    m["shrinknet_at_or_below"] for m in matched if m["reached_by_both"])),
                 mean_difference_interior=float(np.mean([m["difference"] for m in interior]))
                 if interior else None,
                 max_difference=float(max(m["difference"] for m in matched)) if matched

@@ -118,7 +118,9 @@ def matched_comparison(rows: Sequence[dict[str, Any]], tol: float = 1e-6
     \text{sparsity} \ge s\}` over its path (the best fit reachable with at least that
     share of inputs removed), evaluated at every sparsity level reached by either method.
     ``difference = shrinknet - group_lasso`` (negative: ShrinkNet fits closer);
-    ``shrinknet_at_or_below`` allows ``tol`` for solver accuracy.
+    ``shrinknet_at_or_below`` allows ``tol`` for solver accuracy; ``reached_by_both`` marks
+    the levels where both paths have a point (elsewhere a coarse grid can favour the method
+    that happens to have a point there).
     """
     points: dict[str, list[tuple[float, float]]] = {"group_lasso": [], "shrinknet": []}
     for row in rows:
@@ -127,11 +129,14 @@ def matched_comparison(rows: Sequence[dict[str, Any]], tol: float = 1e-6
     def envelope(method: str, level: float) -> float:
         return min((loss for s, loss in points[method] if s >= level), default=np.inf)
 
+    reached = {m: {s for s, _ in pts} for m, pts in points.items()}
     out = []
-    for level in sorted({s for pts in points.values() for s, _ in pts}):
+    for level in sorted(reached["group_lasso"] | reached["shrinknet"]):
         gl, sn = envelope("group_lasso", level), envelope("shrinknet", level)
         out.append(dict(sparsity=level, group_lasso=gl, shrinknet=sn, difference=sn - gl,
-                        shrinknet_at_or_below=bool(sn <= gl + tol)))
+                        shrinknet_at_or_below=bool(sn <= gl + tol),
+                        reached_by_both=level in reached["group_lasso"]
+                        and level in reached["shrinknet"]))
     return out
 
 

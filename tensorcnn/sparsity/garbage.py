@@ -104,12 +104,14 @@ def _slice_switch(switch: Switch, keep: torch.Tensor, optimizer) -> None:
     switch.num_features = int(keep.numel())
 
 
-def _shrink_backward(layers, index, keep, optimizer) -> torch.Tensor | None:
+def _shrink_backward(layers, index, keep, optimizer, apply=True) -> torch.Tensor | None:
     for j in range(index - 1, -1, -1):
         module = layers[j]
         if isinstance(module, nn.Linear | _CONV):
             if isinstance(module, _CONV) and module.groups != 1:
                 raise ValueError(f"module {j} ({module}) is a grouped conv: not supported")
+            if not apply:
+                return None
             _slice_param(module, "weight", 0, keep, optimizer)
             _slice_param(module, "bias", 0, keep, optimizer)
             if isinstance(module, nn.Linear):
@@ -118,9 +120,10 @@ def _shrink_backward(layers, index, keep, optimizer) -> torch.Tensor | None:
                 module.out_channels = int(keep.numel())
             return None
         if isinstance(module, _BATCHNORM):
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                _slice_param(module, name, 0, keep, optimizer)
-            module.num_features = int(keep.numel())
+            if apply:
+                for name in ("weight", "bias", "running_mean", "running_var"):
+                    _slice_param(module, name, 0, keep, optimizer)
+                module.num_features = int(keep.numel())
             continue
         if isinstance(module, _CHANNELWISE) or _is_elementwise(module):
             continue
@@ -134,7 +137,7 @@ def _is_elementwise(module: nn.Module) -> bool:
     return type(module).__module__.startswith("torch.nn.modules.activation")
 
 
-def _shrink_forward(layers, index, keep, old_channels, optimizer) -> None:
+def _shrink_forward(layers, index, keep, old_channels, optimizer, apply=True) -> None:
     flattened = False
     for j in range(index + 1, len(layers)):
         module = layers[j]
@@ -147,14 +150,16 @@ def _shrink_forward(layers, index, keep, old_channels, optimizer) -> None:
                                      f"not a multiple of the {old_channels} channels")
                 cols = (keep[:, None] * block
                         + torch.arange(block, device=keep.device)).reshape(-1)
-            _slice_param(module, "weight", 1, cols, optimizer)
-            module.in_features = int(cols.numel())
+            if apply:
+                _slice_param(module, "weight", 1, cols, optimizer)
+                module.in_features = int(cols.numel())
             return
         if isinstance(module, _CONV) and not flattened:
             if module.groups != 1:
                 raise ValueError(f"module {j} ({module}) is a grouped conv: not supported")
-            _slice_param(module, "weight", 1, keep, optimizer)
-            module.in_channels = int(keep.numel())
+            if apply:
+                _slice_param(module, "weight", 1, keep, optimizer)
+                module.in_channels = int(keep.numel())
             return
         if isinstance(module, nn.Flatten):
             flattened = True
@@ -178,6 +183,9 @@ def collect_garbage(model: nn.Sequential, optimizer: torch.optim.Optimizer | Non
     model : nn.Sequential (top-level switches; nested containers are not traversed)
     optimizer : the optimizer training ``model``, whose per-parameter state is sliced.
 
+    Raises ``ValueError`` (before changing anything) when a Switch's neighbourhood is not
+    supported.
+
     Returns
     -------
     GCReport
@@ -186,6 +194,11 @@ def collect_garbage(model: nn.Sequential, optimizer: torch.optim.Optimizer | Non
         raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
     layers = list(model)
     report = GCReport()
+    for index, module in enumerate(layers):  # validate everything before changing anything
+        if isinstance(module, Switch) and not bool(module.alive.all()):
+            keep = torch.nonzero(module.alive).reshape(-1)
+            _shrink_forward(layers, index, keep, module.num_features, None, apply=False)
+            _shrink_backward(layers, index, keep, None, apply=False)
     for index, module in enumerate(layers):
         if not isinstance(module, Switch) or bool(module.alive.all()):
             continue

@@ -232,3 +232,14 @@ def test_folding_refuses_to_cross_a_nonlinearity():
         fold_switches(only_relu)
     folded = fold_switches(only_relu, through_positive_homogeneous=True)
     assert torch.allclose(folded(x), only_relu(x), atol=1e-6)
+
+
+def test_gc_refusal_leaves_the_model_untouched():
+    model = nn.Sequential(nn.Linear(3, 4), Switch(4), nn.ReLU(), nn.Linear(4, 2), Switch(2),
+                          nn.Sigmoid(), nn.Linear(2, 2))
+    model[1].kill(torch.tensor([True, False, False, False]))
+    model[4].kill(torch.tensor([True, False]))  # sigmoid(0) = 1/2: not removable
+    before = count_parameters(model)
+    with pytest.raises(ValueError, match="index 4"):
+        collect_garbage(model)
+    assert count_parameters(model) == before and model[0].out_features == 4
