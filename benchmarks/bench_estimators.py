@@ -137,6 +137,32 @@ def main() -> None:
         )
     total = lambda key: sum(v[key] * fits_per_setting for v in extrapolation.values()  # noqa: E731
                             if v[key] is not None)
+    # CPU time (data + fit, one BLAS thread) of one replication per sample size of every
+    # Fig. 3 setting: × 200 replications / 2 cores = the full Fig. 3 on an unloaded 2-core
+    # machine, independent of how loaded this machine is while the benchmark runs.
+    from tensorcnn.data import theorem2_settings
+    from tensorcnn.simulation import fit_replication
+
+    fig3_settings = theorem1_settings("iid") + theorem1_settings("var1") + theorem2_settings()
+    cpu = {}
+    with threadpool_limits(1):
+        for s_index, setting in enumerate(fig3_settings):
+            ns = sample_sizes(setting.n_params)
+            seconds = [fit_replication(setting, s_index, j, int(n), 0, args.seed)["cpu_seconds"]
+                       for j, n in enumerate(ns)]
+            cpu[setting.name] = float(np.sum(seconds))      # one replication of the grid
+            print(f"{setting.name}: {cpu[setting.name]:.2f} CPU s per replication of the grid",
+                  flush=True)
+    fig3_cpu = dict(
+        per_setting_cpu_seconds_per_replication=cpu,
+        panels_cpu_seconds_200_reps={
+            "fig3_1": 200 * sum(v for k, v in cpu.items() if k in ("S1", "S2", "S3", "S4")),
+            "fig3_2": 200 * sum(v for k, v in cpu.items() if k.endswith("-var1")),
+            "fig3_3": 200 * sum(v for k, v in cpu.items() if k.startswith("T")),
+        },
+    )
+    fig3_cpu["full_fig3_estimated_wall_seconds_2_cores"] = sum(
+        fig3_cpu["panels_cpu_seconds_200_reps"].values()) / 2
     fig3 = {}
     for directory in args.fig3:
         summary = json.loads((directory / "summary.json").read_text())
@@ -152,7 +178,7 @@ def main() -> None:
         extrapolated_fig3_1_2_seconds=dict(
             ours=total("ours_mean_seconds"), paper_protocol_gd=total("gd_mean_seconds"),
             paper_protocol_torch=total("torch_mean_seconds")),
-        per_setting=extrapolation, fig3_runs=fig3,
+        per_setting=extrapolation, fig3_cpu=fig3_cpu, fig3_runs=fig3,
         benchmark_seconds=time.perf_counter() - start_all, fits=fits,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
