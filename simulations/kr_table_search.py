@@ -23,7 +23,8 @@ from tensorcnn.blocks.costs import Cost
 
 DEPTH_FIELD = {"kr_resnet41": "blocks", "kr_resnext": "blocks", "kr_shufflenet": "units"}
 
-# The open details searched, per network (the depth field is swept separately).
+# The open details searched, per network (the depth field is swept separately); the
+# first value of a t = 1 option is the one the t > 1 networks are built with (unused there).
 GRIDS = {
     "kr_resnet41": dict(stem=[16, 64], max_pool=[True, False],
                         ranks=[(16, 32, 64), (64, 128, 256)],
@@ -32,10 +33,11 @@ GRIDS = {
     "kr_resnext": dict(stem=[24, 64], max_pool=[False, True], first_stride=[1, 2],
                        cardinality=[1, 2, 29, 58]),
     "kr_shufflenet": dict(stem_stride=[1, 2], max_pool=[False, True],
-                          final_conv=[0, 512, 1024, 2048]),
+                          final_conv=[0, 512, 1024, 2048],
+                          down_branch_t1=["conv3x3", "standard"]),
 }
 # Options that only change the t = 1 network.
-T1_ONLY = {"block_a_t1", "shortcut_t1", "revise_first_group"}
+T1_ONLY = {"block_a_t1", "shortcut_t1", "revise_first_group", "down_branch_t1"}
 
 
 def depth_costs(network: str, t: int, design: dict) -> tuple[Cost, list[Cost]]:

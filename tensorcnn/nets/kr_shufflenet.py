@@ -15,11 +15,14 @@ searches them against Table 3 (the result is in ``docs/ablation.md``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import torch
 from torch import nn
 
-from ..blocks import ShuffleV2Unit
+from ..blocks import ShuffleV2Unit, channel_shuffle
+from ..blocks.costs import Cost
 from .kr_layers import (
     ClassifierHead,
     ConvBN,
@@ -30,7 +33,7 @@ from .kr_layers import (
     he_init,
 )
 
-__all__ = ["KRShuffleNet", "ShuffleNetDesign", "T_VALUES", "kr_shufflenet"]
+__all__ = ["DownUnitT1", "KRShuffleNet", "ShuffleNetDesign", "T_VALUES", "kr_shufflenet"]
 
 #: The t = K/R of 003 Table 3.
 T_VALUES = (1, 2, 4)
@@ -54,6 +57,11 @@ class ShuffleNetDesign:
     final_conv : int
         Channels of a 1×1 conv + BN + ReLU before the pooling (ShuffleNet v2's "conv5");
         0 leaves it out.
+    down_branch_t1 : {"conv3x3", "standard"}
+        t = 1 only: the first branch of each stride-2 unit is a full 3×3 stride-2 conv
+        C → K (+ BN + ReLU) that raises the channels while striding ("conv3x3", the
+        analogue of the 41-layer network's t = 1 Block A, :class:`DownUnitT1`), or
+        ShuffleNet v2's depthwise 3×3 + 1×1 ("standard").
     """
 
     stem: int = 24
@@ -62,12 +70,47 @@ class ShuffleNetDesign:
     ranks: tuple[int, int, int] = (58, 116, 232)
     units: tuple[int, int, int] = (4, 8, 4)
     final_conv: int = 0
+    down_branch_t1: str = "conv3x3"
 
     def __post_init__(self) -> None:
         check_triple(self.ranks, "ranks")
         check_triple(self.units, "units")
         if self.final_conv < 0:
             raise ValueError(f"final_conv must be >= 0, got {self.final_conv!r}")
+        if self.down_branch_t1 not in ("conv3x3", "standard"):
+            raise ValueError("down_branch_t1 must be 'conv3x3' or 'standard', got "
+                             f"{self.down_branch_t1!r}")
+
+
+class DownUnitT1(nn.Module):
+    """Stride-2 ShuffleNet v2 unit whose first branch is one 3×3 stride-2 conv C → K + BN +
+    ReLU; the second is the shared unit's bottleneck branch (1×1 C→R, 3×3 depthwise
+    stride 2, 1×1 R→K). Output shuffle(concat), 2K channels at half the resolution."""
+
+    def __init__(self, in_channels: int, rank: int, out_channels: int) -> None:
+        super().__init__()
+        unit = ShuffleV2Unit(in_channels, rank, out_channels, stride=2)
+        self.in_channels, self.rank, self.out_channels = in_channels, rank, out_channels
+        self.branch1 = ConvBN(in_channels, out_channels, 3, 2)
+        self.branch2 = unit.branch2
+        self._unit = (in_channels, rank, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return channel_shuffle(torch.cat((self.branch1(x), self.branch2(x)), dim=1), 2)
+
+    def output_size(self, input_size: Sequence[int]) -> tuple[int, ...]:
+        return self.branch1.output_size(input_size)
+
+    def cost(self, input_size: Sequence[int]) -> Cost:
+        """Closed form: the shared unit's minus its standard first branch, plus the 3×3."""
+        C, R, K = self._unit
+        out = self.output_size(input_size)
+        with torch.device("meta"):
+            standard = ShuffleV2Unit(C, R, K, stride=2).cost(tuple(input_size))
+            dw = ConvBN(C, C, 3, 2, groups=C, relu=False).cost(input_size)
+            pw = ConvBN(C, K, 1).cost(out)
+        return Cost(standard.params - dw.params - pw.params,
+                    standard.macs - dw.macs - pw.macs) + self.branch1.cost(input_size)
 
 
 class KRShuffleNet(StagedNet):
@@ -94,7 +137,8 @@ class KRShuffleNet(StagedNet):
         stages, C = [], design.stem
         for R, n in zip(design.ranks, design.units):
             K = self.t * R
-            units = [ShuffleV2Unit(C, R, K, stride=2)]
+            units = [DownUnitT1(C, R, K) if self.t == 1 and design.down_branch_t1 == "conv3x3"
+                     else ShuffleV2Unit(C, R, K, stride=2)]
             units += [ShuffleV2Unit(2 * K, R, K) for _ in range(n - 1)]
             stages.append(nn.Sequential(*units))
             C = 2 * K
