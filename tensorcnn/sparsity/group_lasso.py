@@ -154,13 +154,16 @@ def group_lasso_path(X: Any, Y: Any, lams: Sequence[float], loss: str = "squared
                 raise ValueError("lam must be > 0 for the squared loss (scikit-learn's "
                                  "MultiTaskLasso needs alpha > 0); use least squares")
             model.set_params(alpha=lams[i])
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", SklearnConvergenceWarning)
-                try:
-                    model.fit(X, Y)
-                except SklearnConvergenceWarning as warning:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SklearnConvergenceWarning)
+                model.fit(X, Y)
+            for warning in caught:
+                if issubclass(warning.category, SklearnConvergenceWarning):
                     warnings.warn(f"MultiTaskLasso did not converge at lam={lams[i]:g}: "
-                                  f"{warning}", ConvergenceWarning, stacklevel=2)
+                                  f"{warning.message}", ConvergenceWarning, stacklevel=2)
+                else:
+                    warnings.warn_explicit(warning.message, warning.category,
+                                           warning.filename, warning.lineno)
             coefs[i] = model.coef_.T
             intercepts[i] = np.broadcast_to(model.intercept_, (q,))
             n_iter[i] = model.n_iter_

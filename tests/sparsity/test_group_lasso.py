@@ -121,3 +121,17 @@ def test_labels_and_one_hot_agree():
     lam = 0.3 * group_lasso_lambda_max(X, Y, "multinomial")
     assert np.allclose(group_lasso(X, labels, lam, "multinomial"),
                        group_lasso(X, Y, lam, "multinomial"), atol=1e-10)
+
+
+def test_multinomial_intercept_equals_cvxpy():
+    cp = pytest.importorskip("cvxpy")
+    X, Y = random_problem(8, 50, 4, 3, "multinomial")
+    lam = 0.3 * group_lasso_lambda_max(X, Y, "multinomial")
+    W, b = group_lasso(X, Y, lam, "multinomial", fit_intercept=True)
+    Wv, bv = cp.Variable((4, 3)), cp.Variable(3)
+    Z = X @ Wv + np.ones((50, 1)) @ cp.reshape(bv, (1, 3), order="C")
+    fit = (cp.sum(cp.log_sum_exp(Z, axis=1)) - cp.sum(cp.multiply(Y, Z))) / 50
+    problem = cp.Problem(cp.Minimize(fit + lam * cp.sum(cp.norm(Wv, 2, axis=1))))
+    problem.solve(solver=cp.CLARABEL)
+    ours = group_lasso_objective(X, Y, W, lam, "multinomial", intercept=b)
+    assert abs(ours - problem.value) <= 1e-6 * abs(problem.value)

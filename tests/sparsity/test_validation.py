@@ -102,3 +102,14 @@ def test_generator_arguments():
     a = make_group_sparse_regression(10, 3, 2, 1, rng=5)
     b = make_group_sparse_regression(10, 3, 2, 1, rng=np.random.default_rng(5))
     assert all(np.array_equal(u, v) for u, v in zip(a, b, strict=True))
+
+
+def test_iteration_caps_warn_instead_of_hanging():
+    from tensorcnn.sparsity import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="FISTA"):
+        group_lasso(X, labels, 1e-4, "multinomial", max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="shrinknet did not converge"):
+        shrinknet(X, Y, 0.01, 0.01, max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="MultiTaskLasso"):
+        group_lasso(X, Y, 1e-4, max_iter=1, tol=1e-14)
