@@ -7,27 +7,35 @@ from dataclasses import dataclass, field, replace
 
 __all__ = ["AblationConfig", "CONFIGS", "get_config"]
 
-NETWORKS = ("kr_resnet41", "kr_resnext", "kr_shufflenet")
-DATASETS = ("cifar10", "svhn", "digits", "synthetic")
+NETWORKS = ("kr_resnet41", "kr_resnext", "kr_shufflenet", "kr_resnet3d18")
+DATASETS = ("cifar10", "svhn", "digits", "synthetic", "ucf101")
 
 
 @dataclass(frozen=True)
 class AblationConfig:
-    """One ablation: a network trained for every t and seed on one image data set.
+    """One ablation: a network trained for every t and seed on one data set.
 
     Attributes
     ----------
-    network : {"kr_resnet41", "kr_resnext", "kr_shufflenet"}
-    dataset : {"cifar10", "svhn", "digits", "synthetic"}
+    network : {"kr_resnet41", "kr_resnext", "kr_shufflenet", "kr_resnet3d18"}
+        ``kr_resnet3d18`` goes with ``ucf101``, the image networks with the image sets.
+    dataset : {"cifar10", "svhn", "digits", "synthetic", "ucf101"}
         cifar10/svhn are read from ``data_root`` (nothing is downloaded); digits
-        (scikit-learn, upsampled to ``image_size``, 3 channels) and synthetic need no files.
+        (scikit-learn, upsampled to ``image_size``, 3 channels) and synthetic need no files;
+        ucf101: frame folders under ``data_root`` (:mod:`tensorcnn.training.video`) with the
+        videos of ``train_split`` / ``test_split`` (UCF101 split files; all videos when
+        None), clips of ``clip_length`` frames.
     t_values, seeds : tuples of ints
         003: t ∈ {1, 4, 8, 16} (Table 2) or {1, 2, 4} (Table 3), seeds 1–5.
     epochs, batch_size, lr, momentum, weight_decay, lr_step, lr_gamma :
         003: 300 epochs (350 for Table 3), batch 128, SGD lr 0.1 ÷10 every 100 epochs,
         momentum 0.9, weight decay 1e-4.
     image_size : int
-        Side of the (square) images fed to the network (32 for CIFAR-10/SVHN).
+        Side of the (square) images or frames fed to the network (32 for CIFAR-10/SVHN,
+        112 for UCF101).
+    pretrained : str or None
+        3D network: the Kinetics checkpoint loaded into its backbone
+        (:func:`~tensorcnn.nets.kr_resnet3d.load_pretrained_backbone`).
     augment : bool
         The harness's standard augmentation for the data set (crop + flip for CIFAR-10,
         crop for SVHN; none for digits/synthetic).
@@ -56,6 +64,10 @@ class AblationConfig:
     device: str = "cpu"
     threads: int | None = None
     design: dict = field(default_factory=dict)
+    clip_length: int = 16
+    train_split: str | None = None
+    test_split: str | None = None
+    pretrained: str | None = None
 
     def __post_init__(self) -> None:
         if self.network not in NETWORKS:
@@ -65,6 +77,9 @@ class AblationConfig:
         for name in ("epochs", "batch_size", "lr_step", "image_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        if (self.network == "kr_resnet3d18") != (self.dataset == "ucf101"):
+            raise ValueError("network kr_resnet3d18 goes with dataset ucf101 and only with it, "
+                             f"got network {self.network!r}, dataset {self.dataset!r}")
         if not self.t_values or not self.seeds:
             raise ValueError("t_values and seeds must not be empty")
         if self.lr <= 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
@@ -77,6 +92,11 @@ CONFIGS: dict[str, AblationConfig] = {
     # 003 App. A.5.2 (Table 3): ResNeXt / ShuffleNet v2 on SVHN, 350 epochs.
     "paper-table3": AblationConfig(network="kr_resnext", dataset="svhn", t_values=(1, 2, 4),
                                    epochs=350),
+    # 003 §4.2 (Table 2, UCF101): Kinetics-pretrained 3D ResNet-18 + 4 Blocks B, frozen
+    # backbone; SGD wd 1e-5, momentum 0.9, batch 64, lr 0.001 ÷10 every 30 epochs, 80 epochs.
+    "paper-ucf101": AblationConfig(network="kr_resnet3d18", dataset="ucf101", epochs=80,
+                                   batch_size=64, lr=0.001, weight_decay=1e-5, lr_step=30,
+                                   image_size=112, augment=False),
     # Minutes on a CPU: digits upsampled to 16×16, two t, two seeds, four epochs. lr 0.02
     # and batch 64: with lr 0.1 the 41-layer net diverges in its first few dozen steps.
     "smoke": AblationConfig(dataset="digits", t_values=(1, 4), seeds=(1, 2), epochs=4,

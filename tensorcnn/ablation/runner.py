@@ -67,12 +67,74 @@ def load_data(config: AblationConfig) -> tuple[ImageData, ImageData]:
 
 def _build(config: AblationConfig, t: int, num_classes: int) -> torch.nn.Module:
     from ..nets.kr_resnet import kr_resnet41
+    from ..nets.kr_resnet3d import kr_resnet3d18
     from ..nets.kr_resnext import kr_resnext
     from ..nets.kr_shufflenet import kr_shufflenet
 
     builders = {"kr_resnet41": kr_resnet41, "kr_resnext": kr_resnext,
-                "kr_shufflenet": kr_shufflenet}
+                "kr_shufflenet": kr_shufflenet, "kr_resnet3d18": kr_resnet3d18}
     return builders[config.network](t, num_classes, **config.design)
+
+
+#: Hara et al.'s Kinetics mean (RGB, 0–255 scale); their models take x·255 − mean.
+KINETICS_MEAN = (114.7748, 107.7354, 99.4750)
+
+
+def _kinetics_input(x: torch.Tensor, generator=None) -> torch.Tensor:
+    mean = torch.tensor(KINETICS_MEAN, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
+    return x * 255 - mean
+
+
+class _Transformed:
+    """A loader whose batches pass through ``transform(x)`` (set_epoch forwarded)."""
+
+    def __init__(self, loader, transform) -> None:
+        self.loader, self.transform = loader, transform
+
+    def set_epoch(self, epoch: int) -> None:
+        self.loader.set_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        for x, y in self.loader:
+            yield self.transform(x), y
+
+
+def _video_task(config: AblationConfig):
+    """(num_classes, make_loaders(seed)) for UCF101 clips from frame folders."""
+    from ..training.video import ClipLoader, VideoClips
+
+    if not config.data_root:
+        raise ValueError("data_root (the frame folders) is needed for dataset 'ucf101'")
+    common = dict(clip_length=config.clip_length, size=config.image_size)
+    train = VideoClips(config.data_root, train=True, split_file=config.train_split, **common)
+    test = VideoClips(config.data_root, train=False, split_file=config.test_split,
+                      classes=train.classes, **common)
+
+    def loaders(seed: int):
+        return (_Transformed(ClipLoader(train, config.batch_size, True, seed, config.device),
+                             _kinetics_input),
+                _Transformed(ClipLoader(test, config.batch_size, False, seed, config.device),
+                             _kinetics_input))
+    return train.num_classes, loaders
+
+
+def _image_task(config: AblationConfig):
+    """(num_classes, make_loaders(seed)) for the image data sets."""
+    train, test = load_data(config)
+    mean, std = train.channel_stats()
+    normalize = Normalize(mean, std.clamp_min(1e-6))
+    augment = standard_augmentation(config.dataset) if config.augment else Compose([])
+
+    def loaders(seed: int):
+        return (BatchLoader(train, config.batch_size, shuffle=True,
+                            transform=Compose([augment, normalize]), seed=seed,
+                            device=config.device),
+                BatchLoader(test, config.batch_size, shuffle=False, transform=normalize,
+                            device=config.device))
+    return train.num_classes, loaders
 
 
 def _seed_everything(seed: int) -> None:
@@ -112,25 +174,24 @@ def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = 
     if config.threads:
         torch.set_num_threads(config.threads)
     try:
-        train, test = load_data(config)
-        mean, std = train.channel_stats()
-        normalize = Normalize(mean, std.clamp_min(1e-6))
-        augment = standard_augmentation(config.dataset) if config.augment else Compose([])
+        num_classes, make_loaders = (_video_task if config.dataset == "ucf101"
+                                     else _image_task)(config)
         records: list[dict[str, Any]] = []
         for t in config.t_values:
             for seed in config.seeds:
                 _seed_everything(seed)
-                model = _build(config, t, train.num_classes).to(config.device)
+                model = _build(config, t, num_classes)
+                if config.pretrained:
+                    from ..nets.kr_resnet3d import load_pretrained_backbone
+
+                    load_pretrained_backbone(model, config.pretrained)
+                model = model.to(config.device)
                 optimizer = torch.optim.SGD(
                     [p for p in model.parameters() if p.requires_grad], lr=config.lr,
                     momentum=config.momentum, weight_decay=config.weight_decay)
                 scheduler = make_scheduler("step", optimizer, config.epochs,
                                            step_size=config.lr_step, gamma=config.lr_gamma)
-                train_loader = BatchLoader(train, config.batch_size, shuffle=True,
-                                           transform=Compose([augment, normalize]), seed=seed,
-                                           device=config.device)
-                test_loader = BatchLoader(test, config.batch_size, shuffle=False,
-                                          transform=normalize, device=config.device)
+                train_loader, test_loader = make_loaders(seed)
                 path = (None if checkpoint_dir is None
                         else Path(checkpoint_dir) / f"{config.network}_t{t}_seed{seed}.pt")
                 run = fit(model, optimizer, train_loader, epochs=config.epochs,
@@ -142,12 +203,12 @@ def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = 
                     on_run(t, seed, run)
     finally:
         torch.set_num_threads(threads)
-    return AblationResult(config, records, worst_seed_table(records, config),
+    return AblationResult(config, records, worst_seed_table(records, config, num_classes),
                           time.perf_counter() - tic)
 
 
-def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig
-                     ) -> list[dict[str, Any]]:
+def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig,
+                     num_classes: int = 10) -> list[dict[str, Any]]:
     """The paper's table: one row per t with the worst seed's final test accuracy (%).
 
     Returns
@@ -155,7 +216,8 @@ def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig
     list of dict
         ``t``, ``{dataset}`` (worst final test accuracy over the seeds, %), ``worst_seed``,
         ``mean``, ``best`` (%), ``n_seeds``, ``gmacs`` (#FLOPs, GMac, ptflops convention)
-        and ``params_m`` (#Params, M) of the network at ``config.image_size``.
+        and ``params_m`` (#Params, M) of the network at ``config.image_size`` with
+        ``num_classes`` outputs (for the 3D network: its added blocks and FC layer).
     """
     last: dict[tuple[int, int], dict[str, Any]] = {}
     for record in records:
@@ -167,12 +229,25 @@ def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig
         finals = {seed: r["test_accuracy"] for (tt, seed), r in last.items() if tt == t}
         worst = min(finals, key=finals.get)
         with torch.device("meta"):  # counts only: no memory for the weights
-            cost = _build(config, t, 10).cost(config.image_size)
+            model = _build(config, t, num_classes)
+            # 3D: what Table 2 counts, the added blocks + FC on the backbone's features.
+            cost = (model.added_cost(_features_3d(config)) if config.dataset == "ucf101"
+                    else model.cost(config.image_size))
         rows.append({"t": t, config.dataset: 100 * finals[worst], "worst_seed": worst,
                      "mean": 100 * float(np.mean(list(finals.values()))),
                      "best": 100 * max(finals.values()), "n_seeds": len(finals),
                      "gmacs": cost.macs / 1e9, "params_m": cost.params / 1e6})
     return rows
+
+
+def _features_3d(config: AblationConfig) -> tuple[int, int, int]:
+    """(T, H, W) at the end of the 3D ResNet-18 backbone for the configuration's clips."""
+    t, s = config.clip_length, config.image_size
+    s = (s + 2 * 3 - 7) // 2 + 1  # conv1: stride 1 in time, 2 in space
+    t, s = (t - 1) // 2 + 1, (s - 1) // 2 + 1  # max pooling 3/2
+    for _ in range(3):  # layer2-4: stride 2
+        t, s = (t - 1) // 2 + 1, (s - 1) // 2 + 1
+    return t, s, s
 
 
 def config_dict(config: AblationConfig) -> dict[str, Any]:

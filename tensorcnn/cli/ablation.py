@@ -15,12 +15,20 @@ def register(subparsers) -> None:
         "test-accuracy table in the layout of 003 Tables 2-3 (table.md, table.csv), the "
         "training curves (records.csv, curves.png) and config.json to --out. "
         "--config paper: 003's hyper-parameters (300 epochs; needs --data-root); "
-        "paper-table3: ResNeXt on SVHN, 350 epochs; smoke: minutes on a CPU (digits).",
+        "paper-table3: ResNeXt on SVHN, 350 epochs; paper-ucf101: the 3D network on UCF101 "
+        "frame folders; smoke: minutes on a CPU (digits).",
     )
-    parser.add_argument("--config", default="smoke", choices=["smoke", "paper", "paper-table3"])
-    parser.add_argument("--network", choices=["kr_resnet41", "kr_resnext", "kr_shufflenet"])
-    parser.add_argument("--dataset", choices=["cifar10", "svhn", "digits", "synthetic"])
-    parser.add_argument("--data-root", help="folder holding the CIFAR-10 / SVHN files")
+    parser.add_argument("--config", default="smoke",
+                        choices=["smoke", "paper", "paper-table3", "paper-ucf101"])
+    parser.add_argument("--network",
+                        choices=["kr_resnet41", "kr_resnext", "kr_shufflenet", "kr_resnet3d18"])
+    parser.add_argument("--dataset", choices=["cifar10", "svhn", "digits", "synthetic", "ucf101"])
+    parser.add_argument("--data-root",
+                        help="folder of the CIFAR-10 / SVHN files, or UCF101's frame folders")
+    parser.add_argument("--train-split", help="UCF101 split file of the training videos")
+    parser.add_argument("--test-split", help="UCF101 split file of the test videos")
+    parser.add_argument("--pretrained", help="Kinetics checkpoint of the 3D backbone "
+                        "(e.g. resnet-18-kinetics.pth)")
     parser.add_argument("--t", type=int, nargs="+", dest="t_values", metavar="T")
     parser.add_argument("--seeds", type=int, nargs="+")
     parser.add_argument("--epochs", type=int)
@@ -45,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
     overrides = {k: getattr(args, k) for k in (
         "network", "dataset", "data_root", "epochs", "batch_size", "lr", "image_size",
-        "max_train", "max_test", "device", "threads")}
+        "max_train", "max_test", "device", "threads", "train_split", "test_split",
+        "pretrained")}
     overrides["t_values"] = tuple(args.t_values) if args.t_values else None
     overrides["seeds"] = tuple(args.seeds) if args.seeds else None
     try:

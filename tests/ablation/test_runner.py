@@ -8,6 +8,7 @@ from tensorcnn.ablation.config import CONFIGS, AblationConfig, get_config
 from tensorcnn.ablation.io import format_table, write_results
 from tensorcnn.ablation.runner import run_ablation, worst_seed_table
 from tensorcnn.cli import main
+from tensorcnn.nets.kr_resnet3d import kr_resnet3d18
 
 TINY = dict(dataset="digits", image_size=8, t_values=(1, 4), seeds=(1, 2), epochs=2,
             batch_size=32, lr=0.02, lr_step=1, max_train=64, max_test=32, augment=False,
@@ -74,3 +75,38 @@ def test_cli_kr_count_prints_every_cell(capsys):
     assert main(["kr-count", "--network", "kr_shufflenet"]) == 0
     out = capsys.readouterr().out
     assert out.count("kr_shufflenet") == 3 and "1.67M" in out
+
+
+def _frames(folder, n, level):
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    for i in range(n):
+        np.save(folder / f"image_{i + 1:05d}.npy", np.full((36, 40, 3), level + i, np.uint8))
+
+
+def test_tiny_ucf101_ablation_on_synthetic_clips(tmp_path):
+    for c, name in enumerate(["ApplyLipstick", "Basketball"]):
+        for v in range(2):
+            _frames(tmp_path / "frames" / name / f"v_{name}_g0{v}_c01", 18, 100 * c + 10 * v)
+    split = tmp_path / "testlist01.txt"
+    split.write_text("ApplyLipstick/v_ApplyLipstick_g00_c01.avi\nBasketball/v_Basketball_g01_c01.avi\n")
+    config = get_config("paper-ucf101", data_root=str(tmp_path / "frames"), test_split=str(split),
+                        t_values=(4,), seeds=(1,), epochs=1, batch_size=2, image_size=32,
+                        threads=1)
+    result = run_ablation(config)
+    (row,) = result.table
+    assert row["t"] == 4 and 0 <= row["ucf101"] <= 100
+    # The added blocks + FC (2 classes here), priced on the 1×1×1 features of 32×32 frames.
+    added = kr_resnet3d18(4, 2, freeze_backbone=False).added_cost((1, 1, 1))
+    assert row["params_m"] == pytest.approx(added.params / 1e6)
+    assert row["gmacs"] == pytest.approx(added.macs / 1e9)
+    with pytest.raises(FileNotFoundError, match="resnet-18-kinetics.pth"):
+        run_ablation(get_config("paper-ucf101", data_root=str(tmp_path / "frames"),
+                                pretrained=str(tmp_path / "absent.pth"), t_values=(1,),
+                                seeds=(1,), epochs=1, image_size=32))
+
+
+def test_network_and_dataset_must_agree():
+    with pytest.raises(ValueError, match="kr_resnet3d18"):
+        AblationConfig(network="kr_resnet3d18", dataset="cifar10")
