@@ -181,14 +181,17 @@ def collect_garbage(model: nn.Sequential, optimizer: torch.optim.Optimizer | Non
     Parameters
     ----------
     model : nn.Sequential (top-level switches; nested containers are not traversed)
-    optimizer : the optimizer training ``model``, whose per-parameter state is sliced.
-
-    Raises ``ValueError`` (before changing anything) when a Switch's neighbourhood is not
-    supported.
+    optimizer : torch.optim.Optimizer
+        The optimizer training ``model``, whose per-parameter state is sliced.
 
     Returns
     -------
     GCReport
+
+    Raises
+    ------
+    ValueError
+        Before changing anything, when a Switch's neighbourhood is not supported.
     """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
