@@ -33,7 +33,8 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path) -> Path:
 
     path = Path(path)
     ts = sorted({r["t"] for r in records})
-    colours = {t: plt.cm.viridis(i / max(len(ts) - 1, 1)) for i, t in enumerate(ts)}
+    # viridis up to 0.85: its yellow end is hard to see on white.
+    colours = {t: plt.cm.viridis(0.85 * i / max(len(ts) - 1, 1)) for i, t in enumerate(ts)}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for (t, seed) in sorted({(r["t"], r["seed"]) for r in records}):
         run = sorted((r for r in records if r["t"] == t and r["seed"] == seed),
