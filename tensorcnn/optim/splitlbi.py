@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -86,8 +87,9 @@ class SplitLBI(GroupwiseOptimizer):
     -----
     The state of a penalised parameter is ``V`` and ``Gamma`` (and ``momentum_buffer``);
     all of it is in ``state_dict()``, so a reloaded optimizer continues the same path.
-    Theorem 1 of 004 needs α < 2 / (κ (Lip + 1/ν)) for the full-batch iteration; see
-    :meth:`max_stable_lr`.
+    Theorem 1 of 004 prints α < 2 / (κ (Lip + 1/ν)) for the full-batch iteration; a
+    sufficient bound is 2 / (κ L̃) with the joint Lipschitz constant L̃ of ∇L̄ (see
+    :meth:`max_stable_lr`).
 
     References
     ----------
@@ -130,12 +132,30 @@ class SplitLBI(GroupwiseOptimizer):
                 raise ValueError(f"{flag} must be a bool, got {group[flag]!r}")
 
     @staticmethod
-    def max_stable_lr(kappa: float, nu: float, lipschitz: float) -> float:
-        """The bound 2 / (κ (Lip + 1/ν)) on α of Theorem 1 of 004."""
+    def max_stable_lr(kappa: float, nu: float, lipschitz: float, printed: bool = False) -> float:
+        r"""A step size α below which full-batch SplitLBI converges (Theorem 1 of 004).
+
+        Parameters
+        ----------
+        kappa, nu : float
+            κ > 0, ν > 0.
+        lipschitz : float
+            Lip, the Lipschitz constant of ∇L_n.
+        printed : bool, default False
+            Return the bound as 004 prints it, 2 / (κ (Lip + 1/ν)). That bound is not
+            sufficient (see ``docs/interpretations.md``, 004): the proof needs the joint
+            Lipschitz constant of ∇L̄ in (W, Γ),
+            L̃ = (Lip + 2/ν + √(Lip² + 4/ν²)) / 2, and the default is 2 / (κ L̃). With
+            Lip = 0 the printed bound allows α up to 2ν/κ while W − Γ on the active set is
+            multiplied by 1 − 2κα/ν each step, which diverges past α = ν/κ.
+        """
         check_positive("kappa", kappa)
         check_positive("nu", nu)
         check_nonnegative("lipschitz", lipschitz)
-        return 2.0 / (kappa * (lipschitz + 1.0 / nu))
+        if printed:
+            return 2.0 / (kappa * (lipschitz + 1.0 / nu))
+        joint = (lipschitz + 2.0 / nu + math.sqrt(lipschitz ** 2 + 4.0 / nu ** 2)) / 2.0
+        return 2.0 / (kappa * joint)
 
     @staticmethod
     def _penalty(group: dict[str, Any]):

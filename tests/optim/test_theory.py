@@ -78,7 +78,10 @@ def test_converges_below_the_step_bound_of_theorem_1():
     lip = np.linalg.eigvalsh(X.T @ X / n).max() / 4  # Hessian of mean logistic loss <= X^TX/4n
     kappa, nu = 2.0, 5.0
     alpha = 0.9 * SplitLBI.max_stable_lr(kappa, nu, lip)
-    assert alpha == pytest.approx(0.9 * 2 / (kappa * (lip + 1 / nu)))
+    joint = (lip + 2 / nu + np.sqrt(lip**2 + 4 / nu**2)) / 2  # largest eigenvalue of ∇²L̄
+    assert alpha == pytest.approx(0.9 * 2 / (kappa * joint))
+    assert SplitLBI.max_stable_lr(kappa, nu, lip, printed=True) == pytest.approx(
+        2 / (kappa * (lip + 1 / nu)))
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     W = torch.nn.Parameter(torch.zeros(p, dtype=torch.float64))
     opt = SplitLBI([W], lr=alpha, kappa=kappa, nu=nu, lam=0.05, penalty="lasso")
@@ -96,6 +99,26 @@ def test_converges_below_the_step_bound_of_theorem_1():
     assert float(grad.norm()) < 1e-6
     assert abs(losses[-1] - losses[-2]) < 1e-12
     assert torch.allclose(opt.gamma(W), W.detach(), atol=1e-5)  # the split closes: Γ = W
+
+
+@pytest.mark.parametrize("fraction,diverges", [(0.9, False), (0.9 * 2, True)])
+def test_printed_step_bound_is_not_sufficient(fraction, diverges):
+    """Lip = 0, λ = 0: W − Γ is multiplied by 1 − 2κα/ν per step (docs/interpretations.md).
+
+    α = 0.9 · ν/κ (= 0.9 × the corrected bound) converges; α = 1.8 · ν/κ, which is below
+    the printed 2ν/κ, diverges.
+    """
+    kappa, nu = 2.0, 0.5
+    assert SplitLBI.max_stable_lr(kappa, nu, 0.0) == pytest.approx(nu / kappa)
+    assert SplitLBI.max_stable_lr(kappa, nu, 0.0, printed=True) == pytest.approx(2 * nu / kappa)
+    alpha = fraction * nu / kappa
+    W = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
+    opt = SplitLBI([W], lr=alpha, kappa=kappa, nu=nu, lam=0.0, penalty="lasso")
+    for _ in range(120):
+        W.grad = torch.zeros_like(W)  # L_n = 0
+        opt.step()
+    gap = float((W.detach() - opt.gamma(W)).abs().max())
+    assert (gap > 1e3) if diverges else (gap < 1e-6)
 
 
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
