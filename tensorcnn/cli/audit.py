@@ -1,5 +1,6 @@
 """``tensorcnn audit`` (K/R of the compressed blocks of a model) and ``tensorcnn count``
-(params, MACs and K/R of one block design, 001 family or reference architecture)."""
+(params, MACs and K/R of one block design, 001 family or reference architecture; or, with
+``kr-tables``, the ablation networks against 003 Tables 2–3)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import importlib
 import json
 import sys
 from pathlib import Path
+
+from ._kr_tables import NETWORKS as KR_NETWORKS
+from ._kr_tables import run_tables
 
 BLOCKS = ("bottleneck", "funnel", "normalized-funnel", "resnext", "depthwise-separable",
           "inverted-residual", "shufflenet-unit")
@@ -35,8 +39,10 @@ def register(subparsers) -> None:
         help="params, MACs and K/R of a block design, a 001 family member or an architecture",
         description="Closed-form parameters and MACs (ptflops convention). NAME is a block ("
         + ", ".join(BLOCKS) + "), a 001 family (d-conv, s-conv, d-local, s-local, d-fc, s-fc, "
-        "3-fc; 3 input channels, --alpha, --image-size, --num-classes) or a built-in "
-        "architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2; --image-size).",
+        "3-fc; 3 input channels, --alpha, --image-size, --num-classes), a built-in "
+        "architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2; --image-size), or "
+        "'kr-tables': the #Params/#FLOPs columns of 003 Tables 2-3 for the K/R ablation "
+        "networks next to the paper's numbers (--network, --ptflops, --out).",
     )
     count.add_argument("name")
     count.add_argument("--in-channels", type=int, default=64, help="C (blocks; default 64)")
@@ -53,6 +59,12 @@ def register(subparsers) -> None:
     count.add_argument("--image-size", type=int, default=32, help="image side s (default 32)")
     count.add_argument("--num-classes", type=int, default=10, help="c (families; default 10)")
     count.add_argument("--json", action="store_true", help="print JSON instead of text")
+    count.add_argument("--network", action="append", choices=list(KR_NETWORKS),
+                       help="kr-tables: only these networks (repeatable; default all)")
+    count.add_argument("--ptflops", action="store_true",
+                       help="kr-tables: also count with ptflops on the real modules (slow)")
+    count.add_argument("--out", type=Path, default=None,
+                       help="kr-tables: also write the rows as JSON")
     count.set_defaults(func=run_count)
 
 
@@ -139,6 +151,8 @@ def run_count(args: argparse.Namespace) -> int:
     from ..counting.reference_models import REFERENCE_MODELS
     from ..nets.families import FAMILIES, family_macs, family_n_params
 
+    if args.name == "kr-tables":
+        return run_tables(args)
     try:
         if args.name in BLOCKS:
             result = _count_block(args)

@@ -72,7 +72,7 @@ def test_cli_smoke_subset(tmp_path, capsys):
 
 
 def test_cli_kr_count_prints_every_cell(capsys):
-    assert main(["kr-count", "--network", "kr_shufflenet"]) == 0
+    assert main(["count", "kr-tables", "--network", "kr_shufflenet"]) == 0
     out = capsys.readouterr().out
     assert out.count("kr_shufflenet") == 3 and "1.67M" in out
 

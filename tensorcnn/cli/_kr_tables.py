@@ -1,34 +1,13 @@
-"""``tensorcnn kr-count``: #Params and #FLOPs of the K/R ablation networks next to 003
-Tables 2–3.
-
-(``tensorcnn count`` is taken by :mod:`tensorcnn.cli.audit`, which prices one block design
-or architecture; this command prices the ablation networks against the paper's tables.)
+"""``tensorcnn count kr-tables``: #Params and #FLOPs of the K/R ablation networks next to
+003 Tables 2–3 (each network built for every t, counted in closed form, ptflops convention).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "kr-count",
-        help="#Params / #FLOPs of the K/R ablation networks vs 003 Tables 2 and 3",
-        description="Build each network of 003 Table 2 (41-layer ResNet; 3D ResNet-18 + "
-        "4 Blocks B, added part only) and Table 3 (ResNeXt, ShuffleNet v2) for every t, "
-        "count parameters and MACs (ptflops convention, GMac) in closed form, and print "
-        "them next to the paper's numbers. 'ok' = equal at the printed precision.",
-    )
-    parser.add_argument("--network", action="append",
-                        choices=["kr_resnet41", "kr_resnet3d18", "kr_resnext", "kr_shufflenet"],
-                        help="only these networks (repeatable; default all)")
-    parser.add_argument("--ptflops", action="store_true",
-                        help="also count with ptflops on the real module (slow: builds the "
-                        "weights; the 3D net runs a 16x112x112 clip)")
-    parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
-    parser.set_defaults(func=run)
+NETWORKS = ("kr_resnet41", "kr_resnet3d18", "kr_resnext", "kr_shufflenet")
 
 
 def _ptflops(network: str, t: int) -> int:
@@ -48,10 +27,10 @@ def _ptflops(network: str, t: int) -> int:
     return ptflops_macs(build(t), (3, 32, 32))
 
 
-def run(args: argparse.Namespace) -> int:
+def run_tables(args: argparse.Namespace) -> int:
     from ..ablation.tables import count_rows
 
-    rows = count_rows(args.network)
+    rows = count_rows(args.network or None)
     header = (f"{'table':<8}{'network':<15}{'t':>3}{'#Params':>12}{'paper':>8}{'diff':>8}"
               f"{'':>4}{'#FLOPs GMac':>13}{'paper':>7}{'diff':>8}")
     print(header + ("  ptflops GMac" if args.ptflops else ""))
