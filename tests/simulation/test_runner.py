@@ -80,7 +80,11 @@ def test_dask_local_cluster_gives_the_same_numbers():
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         rows, _ = run_sweep(_small_tasks(settings=("S1",)), scheduler=client, progress=False)
+        # a scheduler address (what --scheduler passes) opens and closes its own client
+        by_address, _ = run_sweep(_small_tasks(settings=("S1",)),
+                                  scheduler=cluster.scheduler_address, progress=False)
     assert _numbers(rows) == _numbers(reference)
+    assert _numbers(by_address) == _numbers(reference)
 
 
 def test_summary_linear_fit_matches_numpy():
