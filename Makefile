@@ -28,7 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check tensorcnn simulations proofs_check tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_operator.py
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache tensorcnn.egg-info
