@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job: the Tucker-like operator against torch, then a reduced Fig. 3 (1) of 003
+# (Theorem 1, S1-S4, iid inputs, 50 replications) written to runs/demo/.
 demo: $(STAMP)
 	$(BIN)/tensorcnn demo
+	$(BIN)/tensorcnn simulate theorem1 --inputs iid --reps 50 --out runs/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
