@@ -27,6 +27,13 @@ from tensorcnn.data import theorem1_settings
 from tensorcnn.simulation import make_tasks, run_sweep
 from tensorcnn.simulation.replication import setting_truth
 
+CHECK = {
+    "result": "Theorem 1: simulated CNN errors under the bound (S1-S4, iid and VAR(1))",
+    "paper": "003",
+    "section": "§2.3 Theorem 1",
+    "tolerance": "every fit (reduced sweep)",
+}
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
