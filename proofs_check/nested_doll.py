@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import torch
 
 CHECK = {
     "result": "Nested-doll form of deeper CNNs equals the network",
@@ -44,16 +43,11 @@ def random_deep_spec(rng: np.random.Generator, n_modes: int, n_stages: int):
             return DeepCNNSpec(d0, stages)
 
 
-def torch_network(spec, X, kernels, B) -> np.ndarray:
-    F = torch.nn.functional
-    conv = (F.conv1d, F.conv2d, F.conv3d)[spec.n_modes - 1]
-    pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[spec.n_modes - 1]
-    out = torch.from_numpy(X)[:, None]
-    for geometry, kernel in zip(spec.geometries, kernels):
-        out = conv(out, torch.from_numpy(kernel), stride=geometry.stride,
-                   padding=geometry.padding)
-        out = pool(out, geometry.pool_shape, stride=geometry.pool_stride)
-    return (out * torch.from_numpy(B)).flatten(1).sum(1).numpy()
+def torch_network(spec, X, weights, B) -> np.ndarray:
+    """The network run by torch's own conv/avg_pool (shares no code with the formulas)."""
+    from tensorcnn.cnn import network_forward
+
+    return network_forward(spec, X, weights, B).numpy()
 
 
 def run_check(n_configs: int = 120, seed: int = 0) -> list[str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,13 +11,7 @@ from hypothesis import strategies as st
 
 from tensorcnn import mdl
 
-
-def load_check():
-    path = Path(__file__).resolve().parents[2] / "proofs_check" / "mdl_prefix_code.py"
-    spec = importlib.util.spec_from_file_location("mdl_prefix_code", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ..proofs.checks import load_check
 
 
 @st.composite
@@ -61,12 +53,12 @@ def test_paper_bound_is_unattainable_for_integer_codes():
 
 
 def test_proofs_check_passes():
-    assert load_check().run_check(max_exhaustive_n=3, n_random=40) == []
+    assert load_check("mdl_prefix_code").run_check(max_exhaustive_n=3, n_random=40) == []
 
 
 def test_check_fails_without_the_length_header():
     """Mutation: drop the header (‖w‖₀, k). The code is no longer prefix-free."""
-    check = load_check()
+    check = load_check("mdl_prefix_code")
 
     def headerless(assignment, k):
         n = len(assignment)
@@ -78,7 +70,7 @@ def test_check_fails_without_the_length_header():
 
 def test_check_fails_with_fixed_width_payload_without_k():
     """Mutation: pairs written with the wrong base (n instead of n k) lose information."""
-    check = load_check()
+    check = load_check("mdl_prefix_code")
 
     def lossy(assignment, k):
         g = np.where(assignment > 0, 1, 0)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,14 +10,7 @@ import tensorcnn.cnn.spec as spec_module
 from tensorcnn.cli import main
 from tensorcnn.cli.check import read_metadata
 
-CHECKS = Path(__file__).resolve().parents[2] / "proofs_check"
-
-
-def load_check(name: str):
-    spec = importlib.util.spec_from_file_location(f"check_{name}", CHECKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .checks import load_check
 
 
 def test_runner_reports_pass_and_fail(tmp_path, capsys):

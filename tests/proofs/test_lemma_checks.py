@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-CHECKS = Path(__file__).resolve().parents[2] / "proofs_check"
-
-
-def load_check(name: str):
-    spec = importlib.util.spec_from_file_location(f"check_{name}", CHECKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .checks import load_check
 
 
 def test_lemma1_split_holds():

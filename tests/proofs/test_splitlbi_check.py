@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-PATH = Path(__file__).resolve().parents[2] / "proofs_check" / "splitlbi_lyapunov.py"
-
-
-def load_check():
-    spec = importlib.util.spec_from_file_location("splitlbi_lyapunov", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .checks import load_check
 
 
 def test_descent_and_convergence_small():
-    check = load_check()
+    check = load_check("splitlbi_lyapunov")
     assert check.run_check(factors=(0.9,), nus=(1.0,), steps=1500) == []
 
 
 def test_joint_lipschitz_is_the_hessian_norm():
-    check = load_check()
+    check = load_check("splitlbi_lyapunov")
     for lip, nu in [(0.0, 1.0), (1.4, 0.1), (3.0, 10.0)]:
         hessian = np.array([[lip + 1 / nu, -1 / nu], [-1 / nu, 1 / nu]])
         assert np.isclose(check.joint_lipschitz(lip, nu), np.linalg.eigvalsh(hessian).max())
@@ -31,7 +21,7 @@ def test_joint_lipschitz_is_the_hessian_norm():
 
 def test_check_fails_under_the_papers_step_bound():
     """The printed bound 2/(κ(Lip + 1/ν)) lets SplitLBI diverge; the check reports it."""
-    check = load_check()
+    check = load_check("splitlbi_lyapunov")
     assert check.paper_bound_diverges()
     result = check.run_path("least squares + group lasso", 0.9, 0.1, steps=300,
                             paper_bound=True)
@@ -40,7 +30,7 @@ def test_check_fails_under_the_papers_step_bound():
 
 def test_check_fails_with_a_wrong_lyapunov_rate():
     """Mutation: claim a larger descent rate ρ than Lemma A.4 gives."""
-    check = load_check()
+    check = load_check("splitlbi_lyapunov")
     result = check.run_path("logistic + lasso", 0.9, 1.0, steps=300)
     result["rho"] *= 50
     assert any("sufficient descent" in f for f in check.descent_failures(result))
