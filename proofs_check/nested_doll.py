@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from tensorcnn.cnn import network_forward
+
 CHECK = {
     "result": "Nested-doll form of deeper CNNs equals the network",
     "paper": "003",
@@ -43,13 +45,6 @@ def random_deep_spec(rng: np.random.Generator, n_modes: int, n_stages: int):
             return DeepCNNSpec(d0, stages)
 
 
-def torch_network(spec, X, weights, B) -> np.ndarray:
-    """The network run by torch's own conv/avg_pool (shares no code with the formulas)."""
-    from tensorcnn.cnn import network_forward
-
-    return network_forward(spec, X, weights, B).numpy()
-
-
 def run_check(n_configs: int = 120, seed: int = 0) -> list[str]:
     """Return a list of failure descriptions (empty when the result holds)."""
     from tensorcnn import ConvPoolStage, DeepCNNSpec
@@ -61,7 +56,7 @@ def run_check(n_configs: int = 120, seed: int = 0) -> list[str]:
         kernels = [rng.standard_normal(shape) for shape in spec.kernel_shapes]
         B = rng.standard_normal(spec.fc_shape)
         X = rng.standard_normal((4, *spec.input_shape))
-        reference = torch_network(spec, X, kernels, B)
+        reference = network_forward(spec, X, kernels, B).numpy()
         scale = max(1.0, float(np.abs(reference).max()))
         error = float(np.abs(spec.forward(X, kernels, B) - reference).max()) / scale
         if not error <= TOLERANCE:

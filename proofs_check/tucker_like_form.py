@@ -12,6 +12,8 @@ import sys
 
 import numpy as np
 
+from tensorcnn.cnn import network_forward
+
 CHECK = {
     "result": "Tucker-like form of a CNN equals the network",
     "paper": "003",
@@ -39,13 +41,6 @@ def random_spec(rng: np.random.Generator, n_modes: int):
                        pool_stride=tuple(pool_stride))
 
 
-def torch_network(spec, X, weights, B) -> np.ndarray:
-    """The network run by torch's own conv/avg_pool (shares no code with the formulas)."""
-    from tensorcnn.cnn import network_forward
-
-    return network_forward(spec, X, weights, B).numpy()
-
-
 def run_check(n_configs: int = 200, seed: int = 0) -> list[str]:
     """Return a list of failure descriptions (empty when the result holds)."""
     rng = np.random.default_rng(seed)
@@ -60,7 +55,7 @@ def run_check(n_configs: int = 200, seed: int = 0) -> list[str]:
         via_design = spec.design(X).reshape(5, -1) @ spec.weight(A, B).ravel()
         candidates = {"<Z, W>": via_design}
         if n_modes <= 3:
-            reference = torch_network(spec, X, A, B)
+            reference = network_forward(spec, X, A, B).numpy()
             candidates["<X, W_X>"] = y
         else:
             reference = y
