@@ -26,7 +26,8 @@ import tensorly as tl
 
 from ._backend import on_backend_of
 
-__all__ = ["deinterleave_kron", "interleave_kron", "kron", "kron_sum", "kron_to_matrix"]
+__all__ = ["deinterleave_kron", "interleave_kron", "kron", "kron_sum", "kron_to_matrix",
+           "mode_products"]
 
 
 def interleave_kron(
@@ -170,3 +171,50 @@ def kron_to_matrix(W: Any, slow_shape: Sequence[int], fast_shape: Sequence[int])
     split = deinterleave_kron(W, slow_shape, fast_shape)
     with on_backend_of(W):
         return tl.reshape(split, (math.prod(slow_shape), math.prod(fast_shape)))
+
+
+def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
+                  transpose: bool = False) -> Any:
+    """X ×_1 M_1 ⋯ ×_N M_N over the modes after ``n_lead`` batch modes, as matrix products.
+
+    The same numbers as ``tl.tenalg.multi_mode_dot(X, matrices, modes=[n_lead, …],
+    transpose=transpose)``, without unfolding: each mode product is one (batched) matrix
+    product on a reshaped view, and the modes that shrink the tensor most go first. For a
+    batch of 4-mode inputs this is ~10× faster than unfold/fold (benchmarks/bench_operator.py).
+
+    Parameters
+    ----------
+    tensor : array of shape (*lead, d_1, …, d_N)
+    matrices : sequence of N arrays
+        M_j of shape (c_j, d_j), or (d_j, c_j) with ``transpose=True``.
+    n_lead : int, default 1
+    transpose : bool, default False
+
+    Returns
+    -------
+    array of shape (*lead, c_1, …, c_N), on the backend of ``tensor``
+    """
+    with on_backend_of(tensor):
+        shape = list(tl.shape(tensor))
+        if len(matrices) != len(shape) - n_lead:
+            raise ValueError(f"need one matrix per mode after the {n_lead} lead modes "
+                             f"({len(shape) - n_lead}), got {len(matrices)}")
+        ops = [tl.transpose(m) if transpose else m for m in matrices]
+        for j, op in enumerate(ops):
+            if tuple(tl.shape(op))[1] != shape[n_lead + j]:
+                raise ValueError(f"matrix {j} has shape {tuple(tl.shape(op))} (after "
+                                 f"transpose={transpose}); mode {n_lead + j} has size "
+                                 f"{shape[n_lead + j]}")
+        order = sorted(range(len(ops)), key=lambda j: tl.shape(ops[j])[0] / tl.shape(ops[j])[1])
+        out = tensor
+        for j in order:
+            axis = n_lead + j
+            lead, size, trail = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+            op = ops[j]
+            if trail == 1:
+                out = tl.dot(tl.reshape(out, (lead, size)), tl.transpose(op))
+            else:
+                out = tl.matmul(op, tl.reshape(out, (lead, size, trail)))
+            shape[axis] = tl.shape(op)[0]
+            out = tl.reshape(out, tuple(shape))
+        return out

@@ -7,7 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tensorcnn.tenalg import deinterleave_kron, kron, kron_sum, kron_to_matrix
+from tensorcnn.tenalg import deinterleave_kron, kron, kron_sum, kron_to_matrix, mode_products
 
 
 @st.composite
@@ -74,3 +74,42 @@ def test_global_backend_is_never_relied_on():
     np.testing.assert_allclose(tensor_in.numpy(), expected[0], atol=1e-12)
     with tl.backend_context("numpy"):
         assert isinstance(kron_sum(torch.from_numpy(B), torch.from_numpy(A)), torch.Tensor)
+
+
+@st.composite
+def batched_mode_problems(draw):
+    n_lead = draw(st.integers(0, 2))
+    n_modes = draw(st.integers(1, 4))
+    lead = draw(st.lists(st.integers(1, 3), min_size=n_lead, max_size=n_lead))
+    sizes = draw(st.lists(st.integers(1, 5), min_size=n_modes, max_size=n_modes))
+    out = draw(st.lists(st.integers(1, 5), min_size=n_modes, max_size=n_modes))
+    transpose = draw(st.booleans())
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    tensor = rng.standard_normal((*lead, *sizes))
+    matrices = [rng.standard_normal((d, c) if transpose else (c, d)) for d, c in zip(sizes, out)]
+    return tensor, matrices, n_lead, transpose
+
+
+@given(batched_mode_problems())
+def test_mode_products_match_explicit_contraction(problem):
+    tensor, matrices, n_lead, transpose = problem
+    expected = tensor
+    for j, matrix in enumerate(matrices):   # contract mode n_lead + j with np.tensordot
+        op = matrix.T if transpose else matrix
+        expected = np.moveaxis(np.tensordot(op, expected, axes=([1], [n_lead + j])), 0,
+                               n_lead + j)
+    result = mode_products(tensor, matrices, n_lead=n_lead, transpose=transpose)
+    np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+    torch_result = mode_products(torch.tensor(tensor), [torch.tensor(m) for m in matrices],
+                                 n_lead=n_lead, transpose=transpose)
+    assert isinstance(torch_result, torch.Tensor)
+    np.testing.assert_allclose(torch_result.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_mode_products_rejects_mismatched_matrices():
+    import pytest
+
+    with pytest.raises(ValueError, match="one matrix per mode"):
+        mode_products(np.zeros((2, 3, 4)), [np.zeros((3, 3))])
+    with pytest.raises(ValueError, match="mode 2 has size 4"):
+        mode_products(np.zeros((2, 3, 4)), [np.zeros((3, 3)), np.zeros((2, 5))])

@@ -46,7 +46,7 @@ import numpy as np
 import tensorly as tl
 
 from .._backend import like, on_backend_of
-from ..tenalg import interleave_kron, kron_sum
+from ..tenalg import interleave_kron, kron_sum, mode_products
 from .geometry import StageGeometry, normalize_per_mode
 from .spec import check_batch, check_stack
 
@@ -251,9 +251,7 @@ class DeepCNNSpec:
         """Z_i = X_i ×_1 U_DF^(1)ᵀ ⋯ ×_N U_DF^(N)ᵀ, shape (n, *weight_shape); y = ⟨Z_i, W⟩."""
         X = check_batch(X, self.input_shape)
         with on_backend_of(X):
-            return tl.tenalg.multi_mode_dot(X, [like(f, X) for f in self._nested],
-                                            modes=list(range(1, self.n_modes + 1)),
-                                            transpose=True)
+            return mode_products(X, [like(f, X) for f in self._nested], transpose=True)
 
     def forward(self, X: Any, kernels: Sequence[Any], B: Any) -> Any:
         """Network outputs y_i = ⟨X_i, W_X⟩, shape (n,), on the backend of X."""

@@ -11,7 +11,7 @@ import numpy as np
 import tensorly as tl
 
 from .._backend import as_array, like, on_backend_of
-from ..tenalg import kron_sum
+from ..tenalg import kron_sum, mode_products
 from .geometry import StageGeometry, normalize_per_mode
 
 __all__ = ["CNNSpec", "check_stack"]
@@ -250,7 +250,8 @@ class CNNSpec:
     def design(self, X: Any) -> Any:
         """Design tensors Z_i = X_i ×_1 U_F^(1)ᵀ ⋯ ×_N U_F^(N)ᵀ (003 Eq. 5), batched.
 
-        Computed by N mode products; U_G is never formed.
+        Computed by N mode products (:func:`tensorcnn.tenalg.mode_products`); U_G is never
+        formed.
 
         Parameters
         ----------
@@ -262,9 +263,7 @@ class CNNSpec:
         """
         X = check_batch(X, self.input_shape)
         with on_backend_of(X):
-            return tl.tenalg.multi_mode_dot(X, self._factors_like(X),
-                                            modes=list(range(1, self.n_modes + 1)),
-                                            transpose=True)
+            return mode_products(X, self._factors_like(X), transpose=True)
 
     def forward(self, X: Any, A: Any, B: Any) -> Any:
         """Network outputs y_i = ⟨X_i, W_X⟩ for a batch.
