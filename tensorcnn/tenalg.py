@@ -185,8 +185,9 @@ def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
     Parameters
     ----------
     tensor : array of shape (*lead, d_1, …, d_N)
-    matrices : sequence of N arrays
-        M_j of shape (c_j, d_j), or (d_j, c_j) with ``transpose=True``.
+    matrices : sequence of N arrays or None
+        M_j of shape (c_j, d_j), or (d_j, c_j) with ``transpose=True``; None leaves mode j
+        as it is (c_j = d_j).
     n_lead : int, default 1
     transpose : bool, default False
 
@@ -194,27 +195,29 @@ def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
     -------
     array of shape (*lead, c_1, …, c_N), on the backend of ``tensor``
     """
-    with on_backend_of(tensor):
-        shape = list(tl.shape(tensor))
-        if len(matrices) != len(shape) - n_lead:
-            raise ValueError(f"need one matrix per mode after the {n_lead} lead modes "
-                             f"({len(shape) - n_lead}), got {len(matrices)}")
-        ops = [tl.transpose(m) if transpose else m for m in matrices]
-        for j, op in enumerate(ops):
-            if tuple(tl.shape(op))[1] != shape[n_lead + j]:
-                raise ValueError(f"matrix {j} has shape {tuple(tl.shape(op))} (after "
-                                 f"transpose={transpose}); mode {n_lead + j} has size "
-                                 f"{shape[n_lead + j]}")
-        order = sorted(range(len(ops)), key=lambda j: tl.shape(ops[j])[0] / tl.shape(ops[j])[1])
-        out = tensor
-        for j in order:
-            axis = n_lead + j
-            lead, size, trail = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
-            op = ops[j]
-            if trail == 1:
-                out = tl.dot(tl.reshape(out, (lead, size)), tl.transpose(op))
-            else:
-                out = tl.matmul(op, tl.reshape(out, (lead, size, trail)))
-            shape[axis] = tl.shape(op)[0]
-            out = tl.reshape(out, tuple(shape))
-        return out
+    # array methods and ``@`` only (numpy and torch share them): no backend dispatch, whose
+    # per-call cost dominates on the small tensors of an ALS sweep
+    shape = list(tensor.shape)
+    if len(matrices) != len(shape) - n_lead:
+        raise ValueError(f"need one matrix per mode after the {n_lead} lead modes "
+                         f"({len(shape) - n_lead}), got {len(matrices)}")
+    ops = [m.T if transpose and m is not None else m for m in matrices]
+    for j, op in enumerate(ops):
+        if op is not None and tuple(op.shape)[1] != shape[n_lead + j]:
+            raise ValueError(f"matrix {j} has shape {tuple(op.shape)} (after "
+                             f"transpose={transpose}); mode {n_lead + j} has size "
+                             f"{shape[n_lead + j]}")
+    active = [j for j, op in enumerate(ops) if op is not None]
+    order = sorted(active, key=lambda j: ops[j].shape[0] / ops[j].shape[1])
+    out = tensor
+    for j in order:
+        axis = n_lead + j
+        lead, size, trail = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1:])
+        op = ops[j]
+        if trail == 1:
+            out = out.reshape(lead, size) @ op.T
+        else:
+            out = op @ out.reshape(lead, size, trail)
+        shape[axis] = op.shape[0]
+        out = out.reshape(tuple(shape))
+    return out

@@ -87,6 +87,8 @@ def batched_mode_problems(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     tensor = rng.standard_normal((*lead, *sizes))
     matrices = [rng.standard_normal((d, c) if transpose else (c, d)) for d, c in zip(sizes, out)]
+    skip = draw(st.lists(st.booleans(), min_size=n_modes, max_size=n_modes))
+    matrices = [None if s else m for s, m in zip(skip, matrices)]
     return tensor, matrices, n_lead, transpose
 
 
@@ -95,12 +97,15 @@ def test_mode_products_match_explicit_contraction(problem):
     tensor, matrices, n_lead, transpose = problem
     expected = tensor
     for j, matrix in enumerate(matrices):   # contract mode n_lead + j with np.tensordot
+        if matrix is None:
+            continue
         op = matrix.T if transpose else matrix
         expected = np.moveaxis(np.tensordot(op, expected, axes=([1], [n_lead + j])), 0,
                                n_lead + j)
     result = mode_products(tensor, matrices, n_lead=n_lead, transpose=transpose)
     np.testing.assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
-    torch_result = mode_products(torch.tensor(tensor), [torch.tensor(m) for m in matrices],
+    torch_result = mode_products(torch.tensor(tensor),
+                                 [None if m is None else torch.tensor(m) for m in matrices],
                                  n_lead=n_lead, transpose=transpose)
     assert isinstance(torch_result, torch.Tensor)
     np.testing.assert_allclose(torch_result.numpy(), expected, rtol=1e-12, atol=1e-12)

@@ -28,7 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--inputs", choices=["iid", "var1", "both"], default="both",
                         help="theorem1: iid (Fig. 3 (1)), VAR(1) (Fig. 3 (2)) or both")
     parser.add_argument("--points", type=int, default=10, help="sample sizes per setting (10)")
-    parser.add_argument("--batch", type=int, default=25, help="replications per task (25)")
+    parser.add_argument("--batch", type=int, default=10,
+                        help="replications per task, each fitted at every n (10)")
     parser.add_argument("--paper-size", action="store_true",
                         help="cp-kernels: the paper's 32x32x16 geometry (slow)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

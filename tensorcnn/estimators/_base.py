@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -64,16 +65,19 @@ class CNNRegressorMixin:
                 f"Z must have shape (n, *weight_shape) = (n, "
                 f"{', '.join(map(str, spec.weight_shape))}), got {Z.shape}"
             )
-        if y.ndim != 1 or y.shape[0] != Z.shape[0]:
-            raise ValueError(f"y must have shape (n,) = ({Z.shape[0]},), got {y.shape}")
+        self._check_response(Z.shape[0], y)
+        return Z, y
+
+    def _check_response(self, n_samples: int, y: np.ndarray) -> None:
+        if y.ndim != 1 or y.shape[0] != n_samples:
+            raise ValueError(f"y must have shape (n,) = ({n_samples},), got {y.shape}")
         n_params = self._model_params()
-        if Z.shape[0] < n_params:
+        if n_samples < n_params:
             raise ValueError(
-                f"n = {Z.shape[0]} samples is smaller than the number of parameters "
+                f"n = {n_samples} samples is smaller than the number of parameters "
                 f"d_M = {n_params} of the model: the unregularised least-squares fit is not "
                 "determined (use more samples or a smaller model)"
             )
-        return Z, y
 
     def fit(self, X: Any, y: Any):
         """Fit on raw inputs X of shape (n, d_1, …, d_N) and responses y of shape (n,).
@@ -103,6 +107,33 @@ class CNNRegressorMixin:
         """
         Z, y = self._check_design(Z, y)
         M = design_to_trace(self.spec, Z)
+        self._fit_trace(M, y)
+        return self
+
+    def fit_trace(self, M: Any, y: Any):
+        """Fit on the trace-regression data M_i (SPEC.md §3): y_i = ⟨M_i, Θ⟩.
+
+        The same fit as :meth:`fit_design` on the design Z_i that M_i rearranges (Z_i's
+        Kronecker modes split, the pooled ones first), without that rearrangement per call:
+        a sweep over sample sizes computes M once and fits its prefixes.
+
+        Parameters
+        ----------
+        M : array of shape (n, P, l_1, …, l_N)
+        y : array of shape (n,)
+
+        Returns
+        -------
+        self
+        """
+        spec = self._check_spec()
+        M = to_numpy(as_array(M, "M")).astype(np.float64, copy=False)
+        y = to_numpy(as_array(y, "y")).astype(np.float64, copy=False)
+        expected = (math.prod(spec.pooled_shape), *spec.kernel_shape)
+        if M.ndim != spec.n_modes + 2 or tuple(M.shape[1:]) != expected:
+            raise ValueError(f"M must have shape (n, P, *kernel_shape) = (n, "
+                             f"{', '.join(map(str, expected))}), got {M.shape}")
+        self._check_response(M.shape[0], y)
         self._fit_trace(M, y)
         return self
 

@@ -44,6 +44,7 @@ from tensorly.tucker_tensor import TuckerTensor
 from ..cnn import CNNSpec
 from ..compressed import check_cp_rank, check_tucker_ranks, cp_n_params, tucker_n_params
 from ..data._rng import as_generator
+from ..tenalg import mode_products
 from ._base import CNNRegressorMixin, check_positive, warn_not_converged
 from ._trace import theta_to_weight
 from .lowrank import solve_psd
@@ -67,8 +68,11 @@ class _StructuredRegressor(CNNRegressorMixin):
 
     def __init__(self, spec: CNNSpec, tol: float = 1e-8, max_iter: int = 500,
                  n_init: int = 4, n_screen: int = 5,
-                 rng: np.random.Generator | int = 0) -> None:
+                 rng: np.random.Generator | int = 0, warm_start: bool = False,
+                 finish: str = "lm") -> None:
         self.spec = spec
+        self.warm_start = warm_start
+        self.finish = finish
         self.tol = tol
         self.max_iter = max_iter
         self.n_init = n_init
@@ -80,6 +84,8 @@ class _StructuredRegressor(CNNRegressorMixin):
         check_positive(self.max_iter, "max_iter", integer=True)
         check_positive(self.n_init, "n_init", integer=True)
         check_positive(self.n_screen, "n_screen", integer=True)
+        if self.finish not in ("lm", "als"):
+            raise ValueError(f"finish must be 'lm' or 'als', got {self.finish!r}")
         self._check_spec()
 
     # -- the pieces shared by Tucker and CP -------------------------------------------
@@ -88,29 +94,31 @@ class _StructuredRegressor(CNNRegressorMixin):
         n, P = M.shape[:2]
         L = math.prod(spec.kernel_shape)
         R = self._n_components()
-        # (n, L, P) layout: both contractions of a sweep are single (batched) matrix products
-        M_lp = np.ascontiguousarray(M.reshape(n, P, L).transpose(0, 2, 1))
+        # (n·P, L) rows: both contractions of a sweep are matrix products on M as it is (a
+        # transposed copy of M would cost more than a sweep)
+        M_rows = M.reshape(n * P, L)
         # below ~1e-15 · mean(y²) the objective is rounding: a noiseless fit stops there
         floor = max(1e-15 * float(y @ y) / n, 1e-300)
-        moment = M.reshape(n, P, L).T @ y / n        # (L, P)
-        _, s, vt = np.linalg.svd(moment.T, full_matrices=False)
-        kernels = np.zeros((R, L))
-        kernels[: min(R, s.size)] = vt[:R]
-        rng = as_generator(self.rng)
-        starts = [kernels] + [rng.standard_normal((R, L)) for _ in range(self.n_init - 1)]
+        starts = self._starts(M, y)
         # ALS has bad local minima here (seen in T1–T4: objective ~3σ² instead of ~σ²);
         # screen every start for a few sweeps and finish the best.
         best, n_iter = None, 0
         for start in starts:
             self._init_kernels(start.reshape(R, *spec.kernel_shape))
-            f, done, converged, change = self._sweeps(M_lp, y, self.n_screen, np.inf, floor)
+            if len(starts) == 1:        # nothing to screen: B̃ for this start, then finish
+                f = self._fit_b_tilde(M_rows, y)
+                best = (f, False, np.inf, None)
+                break
+            f, done, converged, change = self._sweeps(M_rows, y, self.n_screen, np.inf, floor)
             n_iter += done
             if best is None or f < best[0]:
                 best = (f, converged, change, self._state())
         f, converged, change, state = best
-        self._restore(state)
+        if state is not None:
+            self._restore(state)
         if not converged:
-            f, done, converged, change = self._sweeps(M_lp, y, self.max_iter, f, floor)
+            finish = self._levenberg_marquardt if self.finish == "lm" else self._sweeps
+            f, done, converged, change = finish(M_rows, y, self.max_iter, f, floor)
             n_iter += done
         if not converged:
             warn_not_converged(type(self).__name__, self.max_iter, change, self.tol)
@@ -126,24 +134,106 @@ class _StructuredRegressor(CNNRegressorMixin):
         self.n_iter_ = n_iter
         self.converged_ = converged
 
-    def _sweeps(self, M_lp: np.ndarray, y: np.ndarray, n_sweeps: int, f_old: float,
+    def _starts(self, M: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        """Initial kernel stacks (R, L): [previous fit if warm_start,] spectral, random."""
+        n, P = M.shape[:2]
+        R = self._n_components()
+        L = M[0, 0].size
+        warm = (self.warm_start and hasattr(self, "A_")
+                and self.A_.shape == (R, *self.spec.kernel_shape))
+        starts = [self.A_.reshape(R, L)] if warm else []
+        if len(starts) < self.n_init:
+            moment = (y @ M.reshape(n, P * L)).reshape(P, L) / n
+            _, s, vt = np.linalg.svd(moment, full_matrices=False)
+            kernels = np.zeros((R, L))
+            kernels[: min(R, s.size)] = vt[:R]
+            starts.append(kernels)
+        rng = as_generator(self.rng)
+        starts += [rng.standard_normal((R, L)) for _ in range(self.n_init - len(starts))]
+        return starts
+
+    def _fit_b_tilde(self, M_rows: np.ndarray, y: np.ndarray) -> float:
+        """B̃ by least squares for the current kernels; returns f."""
+        n = y.shape[0]
+        P = M_rows.shape[0] // n
+        R = self._n_components()
+        design = (M_rows @ self._kernel_stack().reshape(-1, R)).reshape(n, P * R)
+        B_tilde, f = _lstsq(design, y)
+        self._B_tilde = np.ascontiguousarray(B_tilde.reshape(P, R).T)
+        return f
+
+    def _sweeps(self, M_rows: np.ndarray, y: np.ndarray, n_sweeps: int, f_old: float,
                 floor: float) -> tuple[float, int, bool, float]:
-        """Up to n_sweeps ALS sweeps; returns (f, sweeps done, converged, last change)."""
-        n, L, P = M_lp.shape
+        """Up to n_sweeps ALS sweeps; returns (f, sweeps done, converged, last change).
+
+        ``M_rows`` is M of shape (n·P, L): row (i, p) holds M_i[p, :].
+        """
+        n = y.shape[0]
+        L = M_rows.shape[1]
+        P = M_rows.shape[0] // n
         R = self._n_components()
         change = np.inf
         for done in range(1, n_sweeps + 1):
-            stack = self._kernel_stack().reshape(L, R)
-            design = np.matmul(stack.T, M_lp).reshape(n, R * P)      # ⟨M_i, e_p Ã_rᵀ⟩
-            B_tilde, _ = _lstsq(design, y)
-            B_tilde = B_tilde.reshape(R, P)
-            Y = (M_lp.reshape(n * L, P) @ B_tilde.T).reshape(n, *self.spec.kernel_shape, R)
+            self._fit_b_tilde(M_rows, y)                          # design ⟨M_i, e_p Ã_rᵀ⟩
+            B_tilde = self._B_tilde
+            Y = np.matmul(B_tilde, M_rows.reshape(n, P, L))       # (n, R, L): Σ_p B̃_rp M_i[p]
+            Y = (Y.reshape(n, L, 1) if R == 1 else Y.transpose(0, 2, 1)).reshape(
+                n, *self.spec.kernel_shape, R)
             f_new = self._update_kernels(Y, y, B_tilde)
             change = (f_old - f_new) / max(f_new, floor) if np.isfinite(f_old) else np.inf
             f_old = f_new
             if change < self.tol:
                 return f_new, done, True, change
         return f_old, n_sweeps, False, change
+
+    def _levenberg_marquardt(self, M_rows: np.ndarray, y: np.ndarray, n_steps: int,
+                             f_old: float, floor: float) -> tuple[float, int, bool, float]:
+        """Up to n_steps Levenberg–Marquardt steps on all blocks at once.
+
+        ŷ_i is linear in every block, so the Jacobian's columns are the blocks' ALS designs
+        at the current point: [⟨M_i, e_p Ã_rᵀ⟩ | kernel blocks' designs]. Step
+        δ = (JᵀJ + λ diag JᵀJ)⁻¹ Jᵀ r; accepted when it lowers f (then λ ↓), else λ ↑.
+        Near the minimum this converges much faster than ALS (block coordinate descent zig-
+        zags between B̃ and the kernels). Stop when an accepted step lowers f by less than
+        ``tol`` relative to it, or when no damping gives a decrease (a stationary point).
+        Same returns as :meth:`_sweeps`.
+        """
+        n = y.shape[0]
+        L = M_rows.shape[1]
+        P = M_rows.shape[0] // n
+        R = self._n_components()
+        design_b = (M_rows @ self._kernel_stack().reshape(L, R)).reshape(n, P * R)
+        residual = y - design_b @ self._B_tilde.T.ravel()
+        f = float(residual @ residual) / n
+        damping, change = 1e-4, np.inf
+        for step in range(1, n_steps + 1):
+            Y = np.matmul(self._B_tilde, M_rows.reshape(n, P, L))
+            Y = (Y.reshape(n, L, 1) if R == 1 else Y.transpose(0, 2, 1)).reshape(
+                n, *self.spec.kernel_shape, R)
+            jacobian = np.hstack([design_b, *self._kernel_designs(Y)])
+            normal = jacobian.T @ jacobian
+            gradient = jacobian.T @ residual
+            scale = np.maximum(np.diag(normal), 1e-12 * max(np.diag(normal).max(), 1e-300))
+            state = self._state()
+            while True:
+                delta = solve_psd(normal + damping * np.diag(scale), gradient)
+                self._B_tilde = state["_B_tilde"] + delta[: P * R].reshape(P, R).T
+                self._apply_kernel_step(delta[P * R:], state)
+                new_design = (M_rows @ self._kernel_stack().reshape(L, R)).reshape(n, P * R)
+                new_residual = y - new_design @ self._B_tilde.T.ravel()
+                f_new = float(new_residual @ new_residual) / n
+                if f_new <= f:
+                    damping = max(damping / 3.0, 1e-12)
+                    break
+                damping *= 4.0
+                if damping > 1e8:                    # no descent direction left: stationary
+                    self._restore(state)
+                    return f, step, True, 0.0
+            change = (f - f_new) / max(f_new, floor)
+            f, design_b, residual = f_new, new_design, new_residual
+            if change < self.tol:
+                return f, step, True, change
+        return f, n_steps, False, change
 
     def _state(self) -> dict:
         return {k: copy.deepcopy(v) for k, v in vars(self).items()
@@ -188,8 +278,9 @@ class TuckerRegressor(_StructuredRegressor):
 
     def __init__(self, spec: CNNSpec, ranks: Sequence[int], tol: float = 1e-8,
                  max_iter: int = 500, n_init: int = 4, n_screen: int = 5,
-                 rng: np.random.Generator | int = 0) -> None:
-        super().__init__(spec, tol, max_iter, n_init, n_screen, rng)
+                 rng: np.random.Generator | int = 0, warm_start: bool = False,
+                 finish: str = "lm") -> None:
+        super().__init__(spec, tol, max_iter, n_init, n_screen, rng, warm_start, finish)
         self.ranks = ranks
 
     def _model_params(self) -> int:
@@ -206,39 +297,85 @@ class TuckerRegressor(_StructuredRegressor):
         stack = np.moveaxis(kernels, 0, -1)
         factors = []
         for j, rank in enumerate(ranks):
+            if rank == stack.shape[j]:
+                # a full-rank mode is no constraint: its orthogonal factor is absorbed into the
+                # core and never updated (one block fewer per sweep)
+                factors.append(np.eye(rank))
+                continue
             u = np.linalg.svd(tl.unfold(stack, j), full_matrices=False)[0][:, :rank]
             if u.shape[1] < rank:  # fewer singular vectors than the rank: pad orthonormally
                 u = np.linalg.qr(np.hstack([u, np.eye(u.shape[0])]))[0][:, :rank]
             factors.append(u)
         self._factors = factors
-        self._core = tl.tenalg.multi_mode_dot(stack, factors, modes=list(range(len(ranks))),
-                                              transpose=True)
+        self._core = mode_products(stack, self._projections(), n_lead=0)
+
+    def _projections(self, skip: Sequence[int] = ()) -> list[np.ndarray | None]:
+        """H^(m)ᵀ for every compressed mode m not in skip (None: mode left as is), R last."""
+        ranks = self.ranks[:-1]
+        return [None if m in skip or ranks[m] == factor.shape[0] else factor.T
+                for m, factor in enumerate(self._factors)] + [None]
 
     def _kernel_stack(self) -> np.ndarray:
-        modes = list(range(len(self._factors)))
-        return tl.tenalg.multi_mode_dot(self._core, self._factors, modes=modes)
+        lift = [None if f.shape[0] == f.shape[1] else f for f in self._factors] + [None]
+        return mode_products(self._core, lift, n_lead=0)
 
     def _update_kernels(self, Y: np.ndarray, y: np.ndarray, B_tilde: np.ndarray) -> float:
-        n_modes = len(self._factors)
+        ranks = self.ranks[:-1]
         n = Y.shape[0]
         self._B_tilde = B_tilde
         f = np.inf
-        for j in range(n_modes):
-            others = [m for m in range(n_modes) if m != j]
-            T = tl.tenalg.multi_mode_dot(Y, [self._factors[m] for m in others],
-                                         modes=[m + 1 for m in others], transpose=True)
-            T = np.moveaxis(T, j + 1, 1).reshape(n, T.shape[j + 1], -1)   # (n, l_j, rest)
-            core_j = np.moveaxis(self._core, j, 0).reshape(self._core.shape[j], -1)
-            design = (T @ core_j.T).reshape(n, -1)                          # (n, l_j R_j)
-            coef, f = _lstsq(design, y)
-            q, r = np.linalg.qr(coef.reshape(T.shape[1], core_j.shape[0]))
+        for j, rank in enumerate(ranks):
+            if rank == self._factors[j].shape[0]:
+                continue
+            # ⟨Y_i, G ×_j H^(j) ×_{m≠j} H^(m)⟩ is linear in H^(j)
+            coef, f = _lstsq(self._mode_design(Y, j), y)
+            q, r = np.linalg.qr(coef.reshape(self._factors[j].shape))
             self._factors[j] = q
             self._core = tl.tenalg.mode_dot(self._core, r, j)
-        T = tl.tenalg.multi_mode_dot(Y, self._factors, modes=list(range(1, n_modes + 1)),
-                                     transpose=True)
+        T = mode_products(Y, self._projections())
         coef, f = _lstsq(T.reshape(n, -1), y)
         self._core = coef.reshape(self._core.shape)
         return f
+
+    def _mode_design(self, Y: np.ndarray, j: int, projected: Sequence[int] = ()) -> np.ndarray:
+        """Design (n, l_j R_j) of H^(j): Y projected on the other factors, then on the core.
+
+        ``projected``: modes of Y already projected on their factors.
+        """
+        n = Y.shape[0]
+        T = mode_products(Y, self._projections(skip=(j, *projected)))
+        T = np.moveaxis(T, j + 1, 1).reshape(n, T.shape[j + 1], -1)       # (n, l_j, rest)
+        core_j = np.moveaxis(self._core, j, 0).reshape(self._core.shape[j], -1)
+        return (T @ core_j.T).reshape(n, -1)
+
+    def _kernel_designs(self, Y: np.ndarray) -> list[np.ndarray]:
+        free = [j for j, rank in enumerate(self.ranks[:-1]) if rank < self._factors[j].shape[0]]
+        if not free:
+            return [Y.reshape(Y.shape[0], -1)]
+        # every design but mode a's starts from Y projected on mode a (the most shrinking):
+        # two passes over Y instead of one per block
+        a = min(free, key=lambda j: self.ranks[j] / self._factors[j].shape[0])
+        Y_a = mode_products(Y, [self._factors[a].T if m == a else None
+                                for m in range(len(self._factors))] + [None])
+        designs = [self._mode_design(Y, j) if j == a else self._mode_design(Y_a, j, (a,))
+                   for j in free]
+        core = mode_products(Y_a, self._projections(skip=(a,)))
+        return designs + [core.reshape(Y.shape[0], -1)]
+
+    def _apply_kernel_step(self, delta: np.ndarray, state: dict) -> None:
+        factors = [f.copy() for f in state["_factors"]]
+        start = 0
+        updates = []
+        for j, factor in enumerate(factors):
+            if self.ranks[j] < factor.shape[0]:
+                updates.append((j, factor + delta[start:start + factor.size].reshape(factor.shape)))
+                start += factor.size
+        core = state["_core"] + delta[start:].reshape(state["_core"].shape)
+        for j, factor in updates:       # back to orthonormal factors, the same Tucker tensor
+            q, r = np.linalg.qr(factor)
+            factors[j] = q
+            core = tl.tenalg.mode_dot(core, r, j)
+        self._factors, self._core = factors, core
 
     def _fit_trace(self, M: np.ndarray, y: np.ndarray) -> None:
         super()._fit_trace(M, y)
@@ -268,8 +405,9 @@ class CPRegressor(_StructuredRegressor):
 
     def __init__(self, spec: CNNSpec, rank: int, tol: float = 1e-8,
                  max_iter: int = 500, n_init: int = 4, n_screen: int = 5,
-                 rng: np.random.Generator | int = 0) -> None:
-        super().__init__(spec, tol, max_iter, n_init, n_screen, rng)
+                 rng: np.random.Generator | int = 0, warm_start: bool = False,
+                 finish: str = "lm") -> None:
+        super().__init__(spec, tol, max_iter, n_init, n_screen, rng, warm_start, finish)
         self.rank = rank
 
     def _model_params(self) -> int:
@@ -299,19 +437,37 @@ class CPRegressor(_StructuredRegressor):
         R = self._factors[0].shape[1]
         return tl.cp_to_tensor(CPTensor((np.ones(R), [*self._factors, np.eye(R)])))
 
+    def _mode_design(self, Y: np.ndarray, j: int) -> np.ndarray:
+        """Design (n, l_j R) of h^(j): Y contracted with the other modes' columns."""
+        n_modes = len(self._factors)
+        letters = string.ascii_letters[: n_modes]
+        others = [m for m in range(n_modes) if m != j]
+        subscripts = (f"z{letters}r," + ",".join(f"{letters[m]}r" for m in others)
+                      + f"->z{letters[j]}r")
+        T = np.einsum(subscripts, Y, *[self._factors[m] for m in others], optimize=True)
+        return T.reshape(Y.shape[0], -1)
+
+    def _kernel_designs(self, Y: np.ndarray) -> list[np.ndarray]:
+        return [self._mode_design(Y, j) for j in range(len(self._factors))]
+
+    def _apply_kernel_step(self, delta: np.ndarray, state: dict) -> None:
+        factors, start = [], 0
+        for factor in state["_factors"]:
+            new = factor + delta[start:start + factor.size].reshape(factor.shape)
+            start += factor.size
+            norms = np.linalg.norm(new, axis=0)
+            norms[norms == 0] = 1.0
+            factors.append(new / norms)
+            self._B_tilde = self._B_tilde * norms[:, None]    # unit columns, scale into B̃
+        self._factors = factors
+
     def _update_kernels(self, Y: np.ndarray, y: np.ndarray, B_tilde: np.ndarray) -> float:
         n_modes = len(self._factors)
-        n = Y.shape[0]
-        letters = string.ascii_letters[: n_modes]
         f = np.inf
         Y = Y.copy()
         for j in range(n_modes):
-            others = [m for m in range(n_modes) if m != j]
-            subscripts = (f"z{letters}r," + ",".join(f"{letters[m]}r" for m in others)
-                          + f"->z{letters[j]}r")
-            T = np.einsum(subscripts, Y, *[self._factors[m] for m in others], optimize=True)
-            coef, f = _lstsq(T.reshape(n, -1), y)
-            factor = coef.reshape(T.shape[1], T.shape[2])
+            coef, f = _lstsq(self._mode_design(Y, j), y)
+            factor = coef.reshape(self._factors[j].shape)
             norms = np.linalg.norm(factor, axis=0)
             norms[norms == 0] = 1.0
             self._factors[j] = factor / norms

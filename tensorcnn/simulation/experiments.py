@@ -104,7 +104,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
 def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 200,
                    seed: int = 0, workers: int = 1, scheduler: Any = None,
                    store: Store | None = None, progress: bool = True, inputs: str = "both",
-                   n_points: int = 10, batch_size: int = 25, paper_size: bool = False,
+                   n_points: int = 10, batch_size: int = 10, paper_size: bool = False,
                    sizes: Sequence[int] = CP_STUDY_SIZES) -> ExperimentResult:
     """Run a named experiment and summarise it (no files are written here).
 

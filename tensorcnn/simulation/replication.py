@@ -1,26 +1,41 @@
-r"""One replication of the sample-complexity simulation: draw data, fit, measure errors.
+r"""One replication of the sample-complexity simulation: draw data, fit every n, measure.
 
 The generative model (003 §4.1, SPEC.md §4), for a :class:`~tensorcnn.data.Setting`:
 
 .. math::
     y_i = \langle X_i, W^*_X\rangle + \xi_i = \langle Z_i, W^*\rangle + \xi_i,\quad
-    \xi_i \sim N(0, \sigma^2),\quad i = 1, …, n + 200,
+    \xi_i \sim N(0, \sigma^2),
 
-with X_i iid N(0, 1) entries or the consecutive vectors of one stationary VAR(1) series, the
-first n for training and the last 200 for testing. Seeds: replication r of sample size j of
-setting s uses ``SeedSequence(seed, spawn_key=(s, j, r))``; the true weights and Φ of
-setting s use ``SeedSequence(seed, spawn_key=(s,))`` — so every replication's numbers
-depend on (seed, s, j, r) only, never on how replications are batched or where they run.
+with X_i iid N(0, 1) entries or the consecutive vectors of one stationary VAR(1) series.
+
+**Nested samples.** Replication r draws one sample of length n_max + 200 (n_max the largest
+size of the grid) and the fit at size n uses its first n points for training and the next
+200 for testing (for VAR(1) inputs: the 200 vectors that follow the training stretch, as in
+003 App. A.5.1). Every fit's data thus have exactly the law of an independent draw of size
+n + 200; the fits of one replication at different n share data (common random numbers),
+which costs one draw per replication instead of one per (n, replication) and smooths the
+mean-error curve across n without biasing any point of it (docs/simulations.md).
+
+**Warm starts.** The Tucker least-squares fits of one replication run from the smallest n to
+the largest: the smallest screens ``FIRST_STARTS`` starts, every larger n starts from the
+previous solution only (``warm_start``; never worse than 12 independent starts in 320 checked
+fits, docs/simulations.md). CP fits are independent multi-start fits: CP's ALS has more
+local minima and a previous solution can lead into one (seen in the tests).
+
+Seeds: replication r of setting s uses ``SeedSequence(seed, spawn_key=(s, r))``; the true
+weights and Φ of setting s use ``SeedSequence(seed, spawn_key=(s,))`` — so a replication's
+numbers depend on (seed, s, r, the grid) only, never on how replications are batched or
+where they run.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import tensorly as tl
 
 from ..data.presets import Setting
 from ..data.weights import TrueWeights
@@ -31,13 +46,18 @@ from ..estimators import (
     RankKRegressor,
     TuckerRegressor,
 )
+from ..estimators._trace import design_to_trace
+from ..tenalg import mode_products
 
-__all__ = ["N_TEST", "RegressionData", "SOLVERS", "fit_replication", "make_estimator",
-           "simulate_regression", "setting_truth"]
+__all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "fit_replication",
+           "make_estimator", "simulate_regression", "setting_truth"]
 
 #: Test samples after the n training samples (003 App. A.5.1: length n + 200).
 N_TEST = 200
 SOLVERS = ("als", "gd")
+#: Screened starts of a structured fit at the smallest n of a replication (larger n start from
+#: the previous solution).
+FIRST_STARTS = 6
 
 
 @dataclass(frozen=True)
@@ -72,8 +92,15 @@ def simulate_regression(setting: Setting, n_samples: int, weights: TrueWeights,
 
     For a classification setting y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)) instead (003 App. A.4).
     """
+    X_all, Z_all, y_all = _draw(setting, n_samples + n_test, weights, transition, rng)
+    return RegressionData(X_all[:n_samples], Z_all[:n_samples], y_all[:n_samples],
+                          X_all[n_samples:], y_all[n_samples:])
+
+
+def _draw(setting: Setting, n_total: int, weights: TrueWeights,
+          transition: np.ndarray | None, rng: np.random.Generator):
     spec = setting.spec
-    X_all = setting.draw_inputs(n_samples + n_test, rng, transition)
+    X_all = setting.draw_inputs(n_total, rng, transition)
     Z_all = spec.design(X_all)
     signal = Z_all.reshape(Z_all.shape[0], -1) @ weights.W.ravel()
     if setting.task == "classification":
@@ -81,8 +108,7 @@ def simulate_regression(setting: Setting, n_samples: int, weights: TrueWeights,
         y_all = (rng.random(signal.shape[0]) < 1.0 / (1.0 + np.exp(-signal))).astype(float)
     else:
         y_all = signal + setting.noise_sd * rng.standard_normal(signal.shape[0])
-    return RegressionData(X_all[:n_samples], Z_all[:n_samples], y_all[:n_samples],
-                          X_all[n_samples:], y_all[n_samples:])
+    return X_all, Z_all, y_all
 
 
 def make_estimator(setting: Setting, solver: str = "als", rng: int = 0):
@@ -99,42 +125,56 @@ def make_estimator(setting: Setting, solver: str = "als", rng: int = 0):
     if setting.model == "rank":
         return RankKRegressor(spec)
     if setting.model == "tucker":
-        return TuckerRegressor(spec, setting.ranks)
-    # the CP study's own stopping rule (003 App. A.5.1: "drops by less than 1e-5")
+        return TuckerRegressor(spec, setting.ranks, n_init=FIRST_STARTS, warm_start=True)
+    # the CP study's own stopping rule (003 App. A.5.1: "drops by less than 1e-5"); no warm
+    # starts: CP's ALS has more local minima, and the previous solution can lead into one
     return CPRegressor(spec, setting.fitted_rank, tol=1e-5)
 
 
-def fit_replication(setting: Setting, setting_index: int, n_index: int, n_samples: int,
-                    rep: int, seed: int, solver: str = "als") -> dict:
-    """Simulate and fit one replication; returns its tidy row (one row per fit).
+def fit_replication(setting: Setting, setting_index: int, sizes: Sequence[int], rep: int,
+                    seed: int, solver: str = "als") -> list[dict]:
+    """Simulate one replication and fit it at every sample size; one tidy row per fit.
 
     Columns: setting, model, inputs, d_M, n, x = √(d_M/n), rep, error = ‖Ŵ − W*‖_F,
     error_identified = ‖(Ŵ − W*) ×_1 U_F^(1) ⋯ ×_N U_F^(N)‖_F (the part the design sees;
     equal to ‖Ŵ_X − W*_X‖_F), prediction_error = test RMSE of ⟨X, Ŵ_X − W*_X⟩,
     objective, n_iter, converged, solver, fit_seconds (wall time of the fit) and
-    cpu_seconds (CPU time of data and fit: what an unloaded core would need).
+    cpu_seconds (CPU time of the fit plus an equal share of the replication's data draw:
+    what an unloaded core needs).
     """
+    sizes = sorted(int(n) for n in sizes)
     cpu_start = time.process_time()
     weights, transition = setting_truth(setting, seed, setting_index)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(setting_index, n_index,
-                                                                        rep)))
-    data = simulate_regression(setting, n_samples, weights, transition, rng)
-    estimator = make_estimator(setting, solver, rng=rep)
-    start = time.perf_counter()
-    estimator.fit_design(data.Z, data.y)
-    seconds = time.perf_counter() - start
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(setting_index, rep)))
+    X_all, Z_all, y_all = _draw(setting, sizes[-1] + N_TEST, weights, transition, rng)
     spec = setting.spec
-    delta = estimator.W_.reshape(weights.W.shape) - weights.W
-    with tl.backend_context("numpy"):
-        delta_x = tl.tenalg.multi_mode_dot(delta, spec.positioning_factors())
-    test_gap = data.X_test.reshape(data.X_test.shape[0], -1) @ delta_x.ravel()
-    return dict(
-        setting=setting.name, model=setting.model, inputs=setting.inputs,
-        d_M=setting.n_params, n=int(n_samples), x=float(np.sqrt(setting.n_params / n_samples)),
-        rep=int(rep), error=float(np.linalg.norm(delta)),
-        error_identified=float(np.linalg.norm(delta_x)),
-        prediction_error=float(np.sqrt(np.mean(test_gap**2))),
-        objective=float(estimator.objective_), n_iter=int(estimator.n_iter_),
-        converged=bool(estimator.converged_), solver=solver, fit_seconds=seconds,
-        cpu_seconds=time.process_time() - cpu_start,
-    )
+    classify = setting.task == "classification"
+    M_all = None if classify else design_to_trace(spec, Z_all[: sizes[-1]])
+    estimator = make_estimator(setting, solver, rng=rep)
+    data_cpu = (time.process_time() - cpu_start) / len(sizes)
+    rows = []
+    for n in sizes:
+        cpu_start = time.process_time()
+        start = time.perf_counter()
+        if classify:
+            estimator.fit_design(Z_all[:n], y_all[:n])
+        else:
+            estimator.fit_trace(M_all[:n], y_all[:n])
+        seconds = time.perf_counter() - start
+        if setting.model == "tucker":
+            estimator.n_init = 1          # larger n: from the previous solution only
+        delta = estimator.W_.reshape(weights.W.shape) - weights.W
+        delta_x = mode_products(delta[None], spec.positioning_factors())[0]
+        X_test = X_all[n:n + N_TEST]
+        test_gap = X_test.reshape(X_test.shape[0], -1) @ delta_x.ravel()
+        rows.append(dict(
+            setting=setting.name, model=setting.model, inputs=setting.inputs,
+            d_M=setting.n_params, n=n, x=float(np.sqrt(setting.n_params / n)),
+            rep=int(rep), error=float(np.linalg.norm(delta)),
+            error_identified=float(np.linalg.norm(delta_x)),
+            prediction_error=float(np.sqrt(np.mean(test_gap**2))),
+            objective=float(estimator.objective_), n_iter=int(estimator.n_iter_),
+            converged=bool(estimator.converged_), solver=solver, fit_seconds=seconds,
+            cpu_seconds=time.process_time() - cpu_start + data_cpu,
+        ))
+    return rows

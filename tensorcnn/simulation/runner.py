@@ -1,10 +1,11 @@
 """The sweep: settings × sample sizes × replications, sequential, joblib or Dask.
 
-Work is cut into tasks — one setting, one sample size, a batch of replications — and each
-finished task is handed to a ``store`` (checkpoint) at once, in the main process. A rerun
-with the same store skips the finished tasks; since every replication's seed depends only on
-(seed, setting, sample size, replication) (:mod:`.replication`), an interrupted and resumed
-sweep gives exactly the numbers of an uninterrupted one, on any backend.
+Work is cut into tasks — one setting, a batch of replications, each fitted at every sample
+size of the grid (:mod:`.replication`: nested samples) — and each finished task is handed to a
+``store`` (checkpoint) at once, in the main process. A rerun with the same store skips the
+finished tasks; since every replication's numbers depend only on (seed, setting, grid,
+replication), an interrupted and resumed sweep gives exactly the numbers of an uninterrupted
+one, on any backend.
 """
 
 from __future__ import annotations
@@ -35,20 +36,19 @@ class Store(Protocol):
 
 @dataclass(frozen=True)
 class Task:
-    """A batch of replications of one setting at one sample size."""
+    """A batch of replications of one setting, each fitted at every sample size."""
 
     setting_index: int
     setting: Setting
-    n_index: int
-    n_samples: int
+    sizes: tuple[int, ...]
     reps: tuple[int, ...]
     seed: int
     solver: str
 
     @property
     def key(self) -> str:
-        return (f"{self.setting.name}__n{self.n_index:02d}__r{self.reps[0]:05d}-"
-                f"{self.reps[-1]:05d}__{self.solver}")
+        return (f"{self.setting.name}__r{self.reps[0]:05d}-{self.reps[-1]:05d}__"
+                f"{self.solver}__n{len(self.sizes)}")
 
 
 def run_task(task: Task) -> list[dict]:
@@ -56,13 +56,13 @@ def run_task(task: Task) -> list[dict]:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return [fit_replication(task.setting, task.setting_index, task.n_index,
-                                task.n_samples, rep, task.seed, task.solver)
-                for rep in task.reps]
+        return [row for rep in task.reps
+                for row in fit_replication(task.setting, task.setting_index, task.sizes, rep,
+                                           task.seed, task.solver)]
 
 
 def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
-               n_points: int = 10, batch_size: int = 25, solver: str = "als",
+               n_points: int = 10, batch_size: int = 10, solver: str = "als",
                sizes: dict[str, Sequence[int]] | None = None,
                grid: tuple[float, float] = (0.15, 0.60)) -> list[Task]:
     """All tasks of a sweep, validated before any work starts.
@@ -76,8 +76,8 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
         Root of every SeedSequence.
     n_points : int, default 10
         Sample sizes per setting (√(d_M/n) equally spaced on [0.15, 0.60]).
-    batch_size : int, default 25
-        Replications per task.
+    batch_size : int, default 10
+        Replications per task (each fitted at every sample size).
     solver : {"als", "gd"}
     sizes : dict, optional
         Explicit sample sizes per setting name (the CP study), instead of the grid.
@@ -114,10 +114,11 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
                 f"setting {setting.name}: sample sizes {too_small} are below the "
                 f"{setting.n_free_params} parameters of the fitted model"
             )
-        for n_index, n in enumerate(ns):
-            for start in range(0, n_reps, batch_size):
-                reps = tuple(range(start, min(start + batch_size, n_reps)))
-                tasks.append(Task(s_index, setting, n_index, n, reps, int(seed), solver))
+        if len(set(ns)) != len(ns):
+            raise ValueError(f"setting {setting.name}: sample sizes {ns} are not distinct")
+        for start in range(0, n_reps, batch_size):
+            reps = tuple(range(start, min(start + batch_size, n_reps)))
+            tasks.append(Task(s_index, setting, tuple(sorted(ns)), reps, int(seed), solver))
     return tasks
 
 

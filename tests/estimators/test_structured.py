@@ -71,3 +71,78 @@ def test_bad_ranks_before_any_work():
         TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_design(Z, np.zeros(5))
     with pytest.raises(ValueError, match="rank"):
         CPRegressor(SPEC, 0).fit_design(Z, np.zeros(5))
+
+
+def _brute_force_objective(Z, y, make, n_starts=12):
+    """Best objective of many independent ALS-only fits (the reference optimum)."""
+    return min(make(finish="als", n_init=1, rng=seed).fit_design(Z, y).objective_
+               for seed in range(n_starts))
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 2**31), ranks=st.sampled_from([(2, 2, 1, 1), (2, 1, 2, 2),
+                                                           (3, 2, 2, 2)]),
+       n=st.integers(120, 300))
+def test_levenberg_marquardt_finish_reaches_the_als_optimum(seed, ranks, n):
+    truth = tucker_weights(SPEC, ranks, seed)
+    Z, y = _data(truth, n, seed, 1.0)
+
+    def make(**options):
+        return TuckerRegressor(SPEC, ranks, max_iter=5000, **options)
+
+    lm = make(finish="lm").fit_design(Z, y)
+    als = make(finish="als").fit_design(Z, y)
+    reference = _brute_force_objective(Z, y, make)
+    assert lm.converged_ and als.converged_
+    # LM stops at a relative change < 1e-8 per step: within ~1e-6 of the optimum
+    assert lm.objective_ <= reference * (1 + 1e-6)
+    assert lm.objective_ <= als.objective_ * (1 + 1e-6)
+    residual = y - Z.reshape(n, -1) @ lm.W_.ravel()
+    assert lm.objective_ == pytest.approx(residual @ residual / n, rel=1e-12)
+
+
+def test_tucker_warm_start_chain_matches_cold_fits():
+    truth = tucker_weights(SPEC, (2, 2, 1, 2), 3)
+    Z, y = _data(truth, 400, 3, 1.0)
+
+    def make(**options):
+        return TuckerRegressor(SPEC, (2, 2, 1, 2), max_iter=5000, **options)
+
+    chain = make(warm_start=True)
+    for n in (120, 200, 400):
+        chain.fit_design(Z[:n], y[:n])
+        chain.n_init = 1              # from the previous solution only, as the runner does
+        cold = _brute_force_objective(Z[:n], y[:n], make, n_starts=6)
+        assert chain.objective_ <= cold * (1 + 1e-6)
+    assert chain.converged_
+
+
+@pytest.mark.parametrize("model", ["tucker", "cp"])
+def test_warm_start_resumes_from_the_previous_solution(model):
+    truth = (tucker_weights(SPEC, (2, 2, 1, 2), 1) if model == "tucker"
+             else cp_weights(SPEC, 2, 1))
+    Z, y = _data(truth, 200, 1, 1.0)
+    est = (TuckerRegressor(SPEC, (2, 2, 1, 2), warm_start=True) if model == "tucker"
+           else CPRegressor(SPEC, 2, warm_start=True))
+    first = est.fit_design(Z, y).objective_
+    est.n_init = 1
+    again = est.fit_design(Z, y)
+    # the same data from its own optimum: one step, no worse
+    assert again.n_iter_ <= 2 and again.objective_ <= first * (1 + 1e-12)
+    cold = (TuckerRegressor(SPEC, (2, 2, 1, 2), n_init=1) if model == "tucker"
+            else CPRegressor(SPEC, 2, n_init=1)).fit_design(Z, y)
+    assert cold.n_iter_ > again.n_iter_
+
+
+def test_fit_trace_equals_fit_design():
+    from tensorcnn.estimators._trace import design_to_trace
+
+    truth = tucker_weights(SPEC, (2, 2, 1, 1), 0)
+    Z, y = _data(truth, 150, 0, 0.5)
+    by_design = TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_design(Z, y)
+    by_trace = TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_trace(design_to_trace(SPEC, Z), y)
+    np.testing.assert_array_equal(by_design.W_, by_trace.W_)
+    with pytest.raises(ValueError, match="M must have shape"):
+        TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_trace(Z, y)
+    with pytest.raises(ValueError, match="finish"):
+        TuckerRegressor(SPEC, (2, 2, 1, 1), finish="newton").fit_design(Z, y)

@@ -145,3 +145,28 @@ def test_classification_rows_and_logit_scale():
                         progress=False)
     assert len(rows) == 4 and all(r["setting"] == "S3-logit" for r in rows)
     assert all(np.isfinite(r["error"]) for r in rows)
+
+
+def test_replication_nests_samples_across_sizes():
+    """Row at size n = a direct fit on the first n of one draw, tested on the next 200."""
+    from tensorcnn.estimators import RankKRegressor
+    from tensorcnn.simulation import fit_replication, simulate_regression
+    from tensorcnn.simulation.replication import setting_truth
+
+    setting = preset("S1-var1")
+    sizes = (60, 90, 150)
+    rows = fit_replication(setting, 2, sizes, rep=4, seed=9)
+    weights, transition = setting_truth(setting, 9, 2)
+    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(2, 4)))
+    data = simulate_regression(setting, 150, weights, transition, rng)
+    X_all = np.concatenate([data.X, data.X_test])
+    y_all = np.concatenate([data.y, data.y_test])
+    Z_all = setting.spec.design(X_all)
+    assert [r["n"] for r in rows] == list(sizes)
+    for row, n in zip(rows, sizes):
+        fit = RankKRegressor(setting.spec).fit_design(Z_all[:n], y_all[:n])
+        assert row["error"] == pytest.approx(np.linalg.norm(fit.W_ - weights.W), rel=1e-9)
+        delta_x = setting.spec.composite_weight(fit.A_, fit.B_) - setting.spec.composite_weight(
+            weights.A, weights.B)
+        gap = X_all[n:n + 200].reshape(200, -1) @ delta_x.ravel()
+        assert row["prediction_error"] == pytest.approx(np.sqrt(np.mean(gap**2)), rel=1e-6)
