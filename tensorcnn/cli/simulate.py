@@ -16,8 +16,10 @@ def register(subparsers) -> None:
         "(per setting: slope, intercept, r2, per-n mean and sd, bound) and the figures. "
         "Interrupted runs resume from DIR/checkpoint with identical numbers.",
     )
-    parser.add_argument("experiment", choices=["theorem1", "theorem2", "cp-kernels",
-                                               "classification"])
+    parser.add_argument("experiment", choices=["theorem1", "theorem2", "fig3", "cp-kernels",
+                                               "classification"],
+                        help="fig3: all three panels of Fig. 3 (theorem1 + theorem2) in one "
+                        "sweep")
     parser.add_argument("--settings", default=None,
                         help="comma-separated setting names (default: all of the experiment)")
     parser.add_argument("--reps", type=int, default=200, help="replications per n (200)")

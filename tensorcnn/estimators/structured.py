@@ -191,20 +191,21 @@ class _StructuredRegressor(CNNRegressorMixin):
         """Up to n_steps Levenberg–Marquardt steps on all blocks at once.
 
         ŷ_i is linear in every block, so the Jacobian's columns are the blocks' ALS designs
-        at the current point: [⟨M_i, e_p Ã_rᵀ⟩ | kernel blocks' designs]. Step
-        δ = (JᵀJ + λ diag JᵀJ)⁻¹ Jᵀ r; accepted when it lowers f (then λ ↓), else λ ↑.
-        Near the minimum this converges much faster than ALS (block coordinate descent zig-
-        zags between B̃ and the kernels). Stop when an accepted step lowers f by less than
-        ``tol`` relative to it, or when no damping gives a decrease (a stationary point).
-        Same returns as :meth:`_sweeps`.
+        at the current point: [⟨M_i, e_p Ã_rᵀ⟩ | kernel blocks' designs]. Variable
+        projection: B̃ is always the least-squares B̃ of the current kernels, the step
+        δ = (JᵀJ + λ diag JᵀJ)⁻¹ Jᵀ r moves the kernel blocks only (Kaufman's VarPro step: its
+        kernel part is the Gauss–Newton step with B̃ eliminated), and B̃ is re-solved after
+        it; accepted when it lowers f (then λ ↓), else λ ↑. Re-solving B̃ removes the
+        bilinear B̃–kernel coupling that made plain LM crawl (its steps reached ~1 % of the
+        predicted decrease) and that makes ALS zig-zag. Stop when an accepted step lowers f
+        by less than ``tol`` relative to it, or when no damping gives a decrease (a
+        stationary point). Same returns as :meth:`_sweeps`.
         """
         n = y.shape[0]
         L = M_rows.shape[1]
         P = M_rows.shape[0] // n
         R = self._n_components()
-        design_b = (M_rows @ self._kernel_stack().reshape(L, R)).reshape(n, P * R)
-        residual = y - design_b @ self._B_tilde.T.ravel()
-        f = float(residual @ residual) / n
+        design_b, residual, f = self._optimal_b_tilde(M_rows, y)
         damping, change = 1e-4, np.inf
         for step in range(1, n_steps + 1):
             Y = np.matmul(self._B_tilde, M_rows.reshape(n, P, L))
@@ -217,11 +218,9 @@ class _StructuredRegressor(CNNRegressorMixin):
             state = self._state()
             while True:
                 delta = solve_psd(normal + damping * np.diag(scale), gradient)
-                self._B_tilde = state["_B_tilde"] + delta[: P * R].reshape(P, R).T
+                self._B_tilde = state["_B_tilde"].copy()
                 self._apply_kernel_step(delta[P * R:], state)
-                new_design = (M_rows @ self._kernel_stack().reshape(L, R)).reshape(n, P * R)
-                new_residual = y - new_design @ self._B_tilde.T.ravel()
-                f_new = float(new_residual @ new_residual) / n
+                new_design, new_residual, f_new = self._optimal_b_tilde(M_rows, y)
                 if f_new <= f:
                     damping = max(damping / 3.0, 1e-12)
                     break
@@ -234,6 +233,17 @@ class _StructuredRegressor(CNNRegressorMixin):
             if change < self.tol:
                 return f, step, True, change
         return f, n_steps, False, change
+
+    def _optimal_b_tilde(self, M_rows: np.ndarray, y: np.ndarray):
+        """B̃ by least squares for the current kernels; returns (design, residual, f)."""
+        n = y.shape[0]
+        P = M_rows.shape[0] // n
+        R = self._n_components()
+        design = (M_rows @ self._kernel_stack().reshape(-1, R)).reshape(n, P * R)
+        coef, _ = _lstsq(design, y)
+        self._B_tilde = np.ascontiguousarray(coef.reshape(P, R).T)
+        residual = y - design @ coef
+        return design, residual, float(residual @ residual) / n
 
     def _state(self) -> dict:
         return {k: copy.deepcopy(v) for k, v in vars(self).items()

@@ -15,7 +15,7 @@ from .summary import summarize
 __all__ = ["CP_STUDY_SIZES", "CP_STUDY_SMALL", "EXPERIMENTS", "ExperimentResult",
            "Panel", "experiment_settings", "run_experiment"]
 
-EXPERIMENTS = ("theorem1", "theorem2", "cp-kernels", "classification")
+EXPERIMENTS = ("theorem1", "theorem2", "fig3", "cp-kernels", "classification")
 
 #: A reduced CP study that runs in minutes on 2 cores: the paper's K/R ratios (1, 2, 3, 4)
 #: of K ∈ {8, 16, 24, 32}, R = 8, with R = 2; 12 × 12 inputs with 4 channels, 3 × 3 kernels
@@ -50,6 +50,20 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
     """Settings and panels of a named experiment (``names`` filters by setting name)."""
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment must be one of {EXPERIMENTS}, got {name!r}")
+    if name == "fig3":
+        # all three panels in one sweep (one worker pool, balanced across panels)
+        first = [n for n in names or () if not n.startswith("T")]
+        second = [n for n in names or () if n.startswith("T")]
+        settings, panels = [], []
+        if first or not names:
+            part = experiment_settings("theorem1", first or None, inputs, paper_size)
+            settings += part[0]
+            panels += part[1]
+        if second or not names:
+            part = experiment_settings("theorem2", second or None, inputs, paper_size)
+            settings += part[0]
+            panels += part[1]
+        return settings, panels
     if inputs not in ("iid", "var1", "both"):
         raise ValueError(f"inputs must be 'iid', 'var1' or 'both', got {inputs!r}")
     panels: list[Panel] = []
@@ -126,5 +140,5 @@ def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 
             row["inv_sqrt_n"] = row["n"] ** -0.5
         x_key = "inv_sqrt_n"
     summary = summarize(rows, settings, seed, x_key=x_key, wall_seconds=seconds,
-                        with_bounds=name in ("theorem1", "theorem2"))
+                        with_bounds=name in ("theorem1", "theorem2", "fig3"))
     return ExperimentResult(rows, summary, panels, seconds)

@@ -10,6 +10,7 @@ one, on any backend.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -180,7 +181,8 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
         raise ValueError(f"workers must be a positive int, got {workers!r}")
     start = time.perf_counter()
     done = store.done() if store is not None else set()
-    todo = [task for task in tasks if task.key not in done]
+    # the largest tasks first, so that no worker is left with a long one at the end
+    todo = sorted((task for task in tasks if task.key not in done), key=_cost, reverse=True)
     rows: list[dict] = [] if store is None else [
         row for row in store.load() if _row_key(row) in {t.key for t in tasks}]
     if scheduler is not None:
@@ -210,6 +212,13 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     order = {task.setting.name: task.setting_index for task in tasks}
     rows.sort(key=lambda r: (order.get(r["setting"], 0), r["n"], r["rep"]))
     return rows, time.perf_counter() - start
+
+
+def _cost(task: Task) -> float:
+    # the data a task's fits read: Σ_n n·P·L per replication (M_i is P × L)
+    spec = task.setting.spec
+    size = math.prod(spec.pooled_shape) * math.prod(spec.kernel_shape)
+    return float(sum(task.sizes) * size * len(task.reps))
 
 
 def _row_key(row: dict) -> str:
