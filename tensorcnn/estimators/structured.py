@@ -206,7 +206,7 @@ class _StructuredRegressor(CNNRegressorMixin):
         P = M_rows.shape[0] // n
         R = self._n_components()
         design_b, residual, f = self._optimal_b_tilde(M_rows, y)
-        damping, change = 1e-4, np.inf
+        damping, growth, change = 1e-4, 2.0, np.inf
         for step in range(1, n_steps + 1):
             Y = np.matmul(self._B_tilde, M_rows.reshape(n, P, L))
             Y = (Y.reshape(n, L, 1) if R == 1 else Y.transpose(0, 2, 1)).reshape(
@@ -221,10 +221,18 @@ class _StructuredRegressor(CNNRegressorMixin):
                 self._B_tilde = state["_B_tilde"].copy()
                 self._apply_kernel_step(delta[P * R:], state)
                 new_design, new_residual, f_new = self._optimal_b_tilde(M_rows, y)
-                if f_new <= f:
-                    damping = max(damping / 3.0, 1e-12)
+                predicted = float(delta @ (2.0 * gradient - normal @ delta))
+                if f_new <= f and predicted > 0:
+                    # Nielsen's rule: a step that realises little of its predicted decrease
+                    # (a direction where the model is far from linear) is kept but the next
+                    # one is damped more; plain "decrease → less damping" crawled there
+                    ratio = n * (f - f_new) / predicted
+                    damping = max(damping * max(1.0 / 3.0, 1.0 - (2.0 * ratio - 1.0) ** 3),
+                                  1e-12)
+                    growth = 2.0
                     break
-                damping *= 4.0
+                damping *= growth
+                growth *= 2.0
                 if damping > 1e8:                    # no descent direction left: stationary
                     self._restore(state)
                     return f, step, True, 0.0
