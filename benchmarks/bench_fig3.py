@@ -1,0 +1,194 @@
+"""Wall time of the full Fig. 3 of 003, and what the paper's protocol would need for it.
+
+1. Runs ``tensorcnn simulate fig3`` (all three panels, all 12 settings, ``--reps``
+   replications, ``--workers`` processes) in a fresh directory and records its wall time,
+   the per-panel CPU seconds (sum of the rows' ``cpu_seconds``), the R² per setting and the
+   share of converged fits. ``--from-run DIR`` reads a finished run instead.
+2. The paper's protocol on a sample of Fig. 3 (3) fits: gradient descent with lr 0.01 and
+   momentum 0.9 until the objective drops by less than 1e-8 relative (003 §4.1), in torch
+   autograd on the n training samples, on the full Tucker CNN of the setting (core G, factors
+   H^(1), …, H^(N+1) with K kernels, FC weights B), started like the truth is drawn
+   (orthonormal factors, N(0, 1) core and B: the paper does not give its initialisation).
+   Each such fit is capped at ``--gd-max-iter`` iterations; a capped fit counts with its
+   capped time, so the extrapolation is then a lower bound. Fig. 3 (1)–(2) use the per-fit
+   times of the same protocol from ``benchmarks/results/estimators.json`` (its
+   ``per_setting.*.torch_mean_seconds``).
+
+Extrapolation: mean time per fit of the sample × the fits of the full figure (12 settings ×
+10 sizes × reps), one process, against this run's wall time. Writes
+``benchmarks/results/fig3.json``.
+
+    python benchmarks/bench_fig3.py [--reps 200] [--workers 2] [--from-run DIR]
+        [--gd-reps 1] [--gd-max-iter 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from tensorcnn.data import preset, tucker_weights
+from tensorcnn.estimators._trace import design_to_trace
+from tensorcnn.simulation import sample_sizes
+from tensorcnn.simulation.replication import N_TEST, _draw, setting_truth
+
+RESULTS = Path(__file__).parent / "results"
+PANELS = {"fig3_1": ("S1", "S2", "S3", "S4"),
+          "fig3_2": ("S1-var1", "S2-var1", "S3-var1", "S4-var1"),
+          "fig3_3": ("T1", "T2", "T3", "T4")}
+
+
+def run_figure(reps: int, workers: int, out: Path) -> float:
+    """Run the full Fig. 3 in a subprocess (a fresh interpreter, as a user would)."""
+    start = time.perf_counter()
+    launcher = "import sys; from tensorcnn.cli import main; sys.exit(main(sys.argv[1:]))"
+    subprocess.run([sys.executable, "-c", launcher, "simulate", "fig3", "--reps",
+                    str(reps), "--workers", str(workers), "--no-progress", "--out", str(out)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def summarize_run(directory: Path) -> dict:
+    summary = json.loads((directory / "summary.json").read_text())
+    rows = [line.split(",") for line in (directory / "results.csv").read_text().splitlines()]
+    header, body = rows[0], rows[1:]
+    column = {name: i for i, name in enumerate(header)}
+    cpu = {panel: 0.0 for panel in PANELS}
+    for row in body:
+        for panel, names in PANELS.items():
+            if row[column["setting"]] in names:
+                cpu[panel] += float(row[column["cpu_seconds"]])
+    settings = {name: dict(r2=entry["r2"], converged_share=entry["converged_share"],
+                           n_reps=entry["n_reps"][0])
+                for name, entry in summary.items() if not name.startswith("_")}
+    return dict(wall_seconds_in_run=summary["_run"]["wall_seconds"],
+                n_fits=summary["_run"]["n_fits"], cpu_seconds_per_panel=cpu,
+                settings=settings)
+
+
+def paper_protocol_tucker(M: np.ndarray, y: np.ndarray, spec, ranks, rng: np.random.Generator,
+                          max_iter: int) -> tuple[float, int, float]:
+    """GD(lr 0.01, momentum 0.9) on the full Tucker CNN; returns (objective, iters, seconds)."""
+    start_weights = tucker_weights(spec, ranks, rng)      # initial point, drawn like the truth
+    stacked = start_weights.stacked
+    core = torch.tensor(stacked.core, requires_grad=True)
+    factors = [torch.tensor(f, requires_grad=True) for f in stacked.factors]
+    B = torch.tensor(start_weights.B.reshape(spec.n_kernels, -1), requires_grad=True)
+    M_t, y_t = torch.tensor(M.reshape(M.shape[0], M.shape[1], -1)), torch.tensor(y)
+    optimizer = torch.optim.SGD([core, *factors, B], lr=0.01, momentum=0.9)
+
+    def loss_fn():
+        stack = core
+        for mode, factor in enumerate(factors):       # A_stack = G ×_1 H^(1) ⋯ ×_{N+1} H^(N+1)
+            stack = torch.movedim(torch.tensordot(factor, stack, dims=([1], [mode])), 0, mode)
+        kernels = stack.reshape(-1, spec.n_kernels)  # (L, K)
+        theta = B.T @ kernels.T                        # (P, L) = Σ_k vec(B_k) vec(A_k)ᵀ
+        return torch.mean((y_t - torch.einsum("npl,pl->n", M_t, theta)) ** 2)
+
+    start = time.perf_counter()
+    f_old = float(loss_fn())
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007
+        optimizer.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            f_new = float(loss_fn())
+        if not np.isfinite(f_new):
+            break
+        drop = f_old - f_new
+        f_old = f_new
+        if 0 <= drop < 1e-8 * (f_new + drop):
+            break
+    return f_old, iteration, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--from-run", type=Path, default=None,
+                        help="read a finished 'simulate fig3' run instead of running one")
+    parser.add_argument("--gd-reps", type=int, default=1,
+                        help="replications per (T setting, size) of the paper's protocol")
+    parser.add_argument("--gd-sizes", type=int, default=3,
+                        help="sample sizes per T setting for the paper's protocol (spread "
+                        "over the grid)")
+    parser.add_argument("--gd-max-iter", type=int, default=20000)
+    parser.add_argument("--out", type=Path, default=RESULTS / "fig3.json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    load_before = os.getloadavg()
+    if args.from_run is None:
+        directory = Path(tempfile.mkdtemp(prefix="fig3_"))
+        wall = run_figure(args.reps, args.workers, directory)
+        print(f"full Fig. 3, {args.reps} reps, {args.workers} workers: {wall:.1f} s", flush=True)
+    else:
+        directory, wall = args.from_run, None
+    run = summarize_run(directory)
+    if args.from_run is None:
+        shutil.rmtree(directory)
+    # the paper's protocol on a sample of Fig. 3 (3) fits
+    samples = []
+    with threadpool_limits(1):
+        for index, name in enumerate(PANELS["fig3_3"], start=8):    # setting index in fig3
+            setting = preset(name)
+            sizes = sorted(int(n) for n in sample_sizes(setting.n_params))
+            picks = np.linspace(0, len(sizes) - 1, args.gd_sizes).round().astype(int)
+            weights, transition = setting_truth(setting, 0, index)
+            for rep in range(args.gd_reps):
+                rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(index, rep)))
+                _, Z_all, y_all = _draw(setting, sizes[-1] + N_TEST, weights, transition, rng)
+                M = design_to_trace(setting.spec, Z_all[: sizes[-1]])
+                for pick in picks:
+                    n = sizes[pick]
+                    objective, iters, seconds = paper_protocol_tucker(
+                        M[:n], y_all[:n], setting.spec, setting.ranks,
+                        np.random.default_rng(rep), args.gd_max_iter)
+                    samples.append(dict(setting=name, n=n, rep=rep, seconds=seconds,
+                                        iterations=iters, objective=objective,
+                                        capped=iters >= args.gd_max_iter))
+                    print(f"{name} n={n:5d}: paper protocol {seconds:7.1f} s, {iters} "
+                          f"iterations{' (capped)' if iters >= args.gd_max_iter else ''}",
+                          flush=True)
+    estimators = json.loads((RESULTS / "estimators.json").read_text())
+    per_fit_s = {name: v["torch_mean_seconds"] for name, v in estimators["per_setting"].items()}
+    fits_per_setting = 10 * args.reps
+    paper = {
+        "fig3_1_and_2": 2 * fits_per_setting * sum(v for v in per_fit_s.values() if v),
+        "fig3_3": fits_per_setting * sum(
+            float(np.mean([s["seconds"] for s in samples if s["setting"] == name]))
+            for name in PANELS["fig3_3"]),
+    }
+    paper["total"] = paper["fig3_1_and_2"] + paper["fig3_3"]
+    result = dict(
+        machine=dict(platform=platform.platform(), cpu_count=os.cpu_count(),
+                     load_average_before=load_before, load_average_after=os.getloadavg()),
+        reps=args.reps, workers=args.workers, full_fig3_wall_seconds=wall, run=run,
+        paper_protocol_seconds_extrapolated=paper,
+        paper_protocol_lower_bound=any(s["capped"] for s in samples),
+        speedup_wall=(paper["total"] / wall) if wall else None,
+        paper_protocol_sample=samples,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    print(json.dumps({k: v for k, v in result.items() if k != "paper_protocol_sample"},
+                     indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
