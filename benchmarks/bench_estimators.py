@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _paper_protocol import paper_gd
 from threadpoolctl import threadpool_limits
 
 from tensorcnn.data import theorem1_settings
@@ -65,25 +66,12 @@ def torch_protocol(M: np.ndarray, y: np.ndarray, A0: np.ndarray, B0: np.ndarray,
     y_t = torch.tensor(y)
     A = torch.tensor(A0, requires_grad=True)
     B = torch.tensor(B0, requires_grad=True)
-    optimizer = torch.optim.SGD([A, B], lr=0.01, momentum=0.9)
 
     def loss_fn():
         prediction = torch.einsum("npl,kp,kl->n", M_t, B, A)
         return torch.mean((y_t - prediction) ** 2)
 
-    f_old = float(loss_fn())
-    for iteration in range(1, max_iter + 1):
-        optimizer.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            f_new = float(loss_fn())
-        drop = f_old - f_new
-        f_old = f_new
-        if 0 <= drop < tol * (f_new + drop):
-            return f_new, iteration
-    return f_old, max_iter
+    return paper_gd(loss_fn, [A, B], tol, max_iter)
 
 
 def reference_fit(spec, Z: np.ndarray, y: np.ndarray, n_starts: int, seed: int):
@@ -102,7 +90,7 @@ def starts_study(reps: int, n_starts: int, seed: int) -> dict:
     rows = []
     for inputs in ("iid", "var1"):
         for s_index, setting in enumerate(theorem1_settings(inputs)):
-            sim_weights, transition = setting_truth(setting, seed, s_index)
+            sim_weights, transition = setting_truth(setting, seed)
             for n_index, n in enumerate(sample_sizes(setting.n_params)):
                 for rep in range(reps):
                     for truth in ("simulation", "fresh"):
@@ -163,7 +151,7 @@ def main() -> None:
     start_all = time.perf_counter()
     with threadpool_limits(1):
         for s_index, setting in enumerate(settings):
-            weights, transition = setting_truth(setting, args.seed, s_index)
+            weights, transition = setting_truth(setting, args.seed)
             for n_index, n in enumerate(sample_sizes(setting.n_params)):
                 for rep in range(args.reps):
                     seq = np.random.SeedSequence(args.seed, spawn_key=(s_index, n_index, rep))
@@ -234,9 +222,9 @@ def main() -> None:
         fig3_settings = []
     cpu = {}
     with threadpool_limits(1):
-        for s_index, setting in enumerate(fig3_settings):
+        for setting in fig3_settings:
             ns = sample_sizes(setting.n_params)
-            rows = fit_replication(setting, s_index, [int(n) for n in ns], 0, args.seed)
+            rows = fit_replication(setting, [int(n) for n in ns], 0, args.seed)
             # one replication of the grid (each row carries its share of the data draw)
             cpu[setting.name] = float(sum(row["cpu_seconds"] for row in rows))
             print(f"{setting.name}: {cpu[setting.name]:.2f} CPU s per replication of the grid",

@@ -10,7 +10,9 @@
    H^(1), …, H^(N+1) with K kernels, FC weights B), started like the truth is drawn
    (orthonormal factors, N(0, 1) core and B: the paper does not give its initialisation).
    Each such fit is capped at ``--gd-max-iter`` iterations; a capped fit counts with its
-   capped time, so the extrapolation is then a lower bound. Fig. 3 (1)–(2) use the per-fit
+   capped time, so the extrapolation is then a lower bound. One longer run (T1, smallest
+   n, up to ``--gd-uncapped-iter``) shows how many iterations the protocol needs to stop.
+   Fig. 3 (1)–(2) use the per-fit
    times of the same protocol from ``benchmarks/results/estimators.json`` (its
    ``per_setting.*.torch_mean_seconds``).
 
@@ -37,12 +39,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from _paper_protocol import paper_gd
 from threadpoolctl import threadpool_limits
 
 from tensorcnn.data import preset, tucker_weights
 from tensorcnn.estimators._trace import design_to_trace
 from tensorcnn.simulation import sample_sizes
-from tensorcnn.simulation.replication import N_TEST, _draw, setting_truth
+from tensorcnn.simulation.replication import N_TEST, _draw, setting_key, setting_truth
 
 RESULTS = Path(__file__).parent / "results"
 PANELS = {"fig3_1": ("S1", "S2", "S3", "S4"),
@@ -87,7 +90,6 @@ def paper_protocol_tucker(M: np.ndarray, y: np.ndarray, spec, ranks, rng: np.ran
     factors = [torch.tensor(f, requires_grad=True) for f in stacked.factors]
     B = torch.tensor(start_weights.B.reshape(spec.n_kernels, -1), requires_grad=True)
     M_t, y_t = torch.tensor(M.reshape(M.shape[0], M.shape[1], -1)), torch.tensor(y)
-    optimizer = torch.optim.SGD([core, *factors, B], lr=0.01, momentum=0.9)
 
     def loss_fn():
         stack = core
@@ -98,57 +100,21 @@ def paper_protocol_tucker(M: np.ndarray, y: np.ndarray, spec, ranks, rng: np.ran
         return torch.mean((y_t - torch.einsum("npl,pl->n", M_t, theta)) ** 2)
 
     start = time.perf_counter()
-    f_old = float(loss_fn())
-    iteration = 0
-    for iteration in range(1, max_iter + 1):  # noqa: B007
-        optimizer.zero_grad()
-        loss = loss_fn()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():
-            f_new = float(loss_fn())
-        if not np.isfinite(f_new):
-            break
-        drop = f_old - f_new
-        f_old = f_new
-        if 0 <= drop < 1e-8 * (f_new + drop):
-            break
-    return f_old, iteration, time.perf_counter() - start
+    objective, iterations = paper_gd(loss_fn, [core, *factors, B], max_iter=max_iter)
+    return objective, iterations, time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--from-run", type=Path, default=None,
-                        help="read a finished 'simulate fig3' run instead of running one")
-    parser.add_argument("--gd-reps", type=int, default=1,
-                        help="replications per (T setting, size) of the paper's protocol")
-    parser.add_argument("--gd-sizes", type=int, default=3,
-                        help="sample sizes per T setting for the paper's protocol (spread "
-                        "over the grid)")
-    parser.add_argument("--gd-max-iter", type=int, default=20000)
-    parser.add_argument("--out", type=Path, default=RESULTS / "fig3.json")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    load_before = os.getloadavg()
-    if args.from_run is None:
-        directory = Path(tempfile.mkdtemp(prefix="fig3_"))
-        wall = run_figure(args.reps, args.workers, directory)
-        print(f"full Fig. 3, {args.reps} reps, {args.workers} workers: {wall:.1f} s", flush=True)
-    else:
-        directory, wall = args.from_run, None
-    run = summarize_run(directory)
-    if args.from_run is None:
-        shutil.rmtree(directory)
+def paper_protocol_sample(args: argparse.Namespace) -> tuple[list[dict], dict]:
+    """The paper's protocol on a sample of Fig. 3 (3) fits, and one longer run."""
     # the paper's protocol on a sample of Fig. 3 (3) fits
     samples = []
     with threadpool_limits(1):
-        for index, name in enumerate(PANELS["fig3_3"], start=8):    # setting index in fig3
+        for name in PANELS["fig3_3"]:
             setting = preset(name)
+            index = setting_key(setting)
             sizes = sorted(int(n) for n in sample_sizes(setting.n_params))
             picks = np.linspace(0, len(sizes) - 1, args.gd_sizes).round().astype(int)
-            weights, transition = setting_truth(setting, 0, index)
+            weights, transition = setting_truth(setting, 0)
             for rep in range(args.gd_reps):
                 rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(index, rep)))
                 _, Z_all, y_all = _draw(setting, sizes[-1] + N_TEST, weights, transition, rng)
@@ -164,6 +130,63 @@ def main() -> None:
                     print(f"{name} n={n:5d}: paper protocol {seconds:7.1f} s, {iters} "
                           f"iterations{' (capped)' if iters >= args.gd_max_iter else ''}",
                           flush=True)
+    # one longer run: how many iterations the protocol needs to meet its own criterion
+    with threadpool_limits(1):
+        setting = preset("T1")
+        sizes = sorted(int(n) for n in sample_sizes(setting.n_params))
+        weights, transition = setting_truth(setting, 0)
+        rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(setting_key(setting),
+                                                                      0)))
+        _, Z_all, y_all = _draw(setting, sizes[-1] + N_TEST, weights, transition, rng)
+        M = design_to_trace(setting.spec, Z_all[: sizes[0]])
+        objective, iters, seconds = paper_protocol_tucker(
+            M, y_all[: sizes[0]], setting.spec, setting.ranks, np.random.default_rng(0),
+            args.gd_uncapped_iter)
+        long_run = dict(setting="T1", n=sizes[0], seconds=seconds, iterations=iters,
+                        objective=objective, capped=iters >= args.gd_uncapped_iter)
+        print(f"T1 n={sizes[0]} uncapped: {seconds:.1f} s, {iters} iterations", flush=True)
+    return samples, long_run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--from-run", type=Path, default=None,
+                        help="read a finished 'simulate fig3' run instead of running one")
+    parser.add_argument("--gd-reps", type=int, default=1,
+                        help="replications per (T setting, size) of the paper's protocol")
+    parser.add_argument("--gd-sizes", type=int, default=3,
+                        help="sample sizes per T setting for the paper's protocol (spread "
+                        "over the grid)")
+    parser.add_argument("--gd-max-iter", type=int, default=1000,
+                        help="cap per fit of the paper's protocol (capped fits make the "
+                        "extrapolation a lower bound)")
+    parser.add_argument("--gd-uncapped-iter", type=int, default=100_000,
+                        help="cap of one longer run at T1's smallest n, to see how many "
+                        "iterations the protocol needs to stop")
+    parser.add_argument("--gd-from", type=Path, default=None,
+                        help="take the paper-protocol sample from this earlier fig3.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "fig3.json")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    load_before = os.getloadavg()
+    if args.from_run is None:
+        directory = Path(tempfile.mkdtemp(prefix="fig3_"))
+        wall = run_figure(args.reps, args.workers, directory)
+        print(f"full Fig. 3, {args.reps} reps, {args.workers} workers: {wall:.1f} s", flush=True)
+    else:
+        directory = args.from_run
+    run = summarize_run(directory)
+    if args.from_run is not None:          # the sweep's own wall time (no start-up, no plots)
+        wall = run["wall_seconds_in_run"]
+    if args.from_run is None:
+        shutil.rmtree(directory)
+    if args.gd_from is not None:     # reuse a previous result's sample of the paper's protocol
+        previous = json.loads(args.gd_from.read_text())
+        samples, long_run = previous["paper_protocol_sample"], previous["paper_protocol_long_run"]
+    else:
+        samples, long_run = paper_protocol_sample(args)
     estimators = json.loads((RESULTS / "estimators.json").read_text())
     per_fit_s = {name: v["torch_mean_seconds"] for name, v in estimators["per_setting"].items()}
     fits_per_setting = 10 * args.reps
@@ -181,7 +204,8 @@ def main() -> None:
         paper_protocol_seconds_extrapolated=paper,
         paper_protocol_lower_bound=any(s["capped"] for s in samples),
         speedup_wall=(paper["total"] / wall) if wall else None,
-        paper_protocol_sample=samples,
+        paper_protocol_sample=samples, paper_protocol_long_run=long_run,
+        paper_protocol_sample_from=str(args.gd_from) if args.gd_from else "this run",
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))

@@ -46,8 +46,8 @@ def main() -> int:
     tasks = make_tasks(settings, args.reps, args.seed, n_points=args.points)
     rows, _ = run_sweep(tasks, workers=args.workers, progress=False)
     failures = 0
-    for index, setting in enumerate(settings):
-        _, transition = setting_truth(setting, args.seed, index)
+    for setting in settings:
+        _, transition = setting_truth(setting, args.seed)
         constants = bound_constants(setting.spec, transition)
         mine = [r for r in rows if r["setting"] == setting.name]
         ns = np.array([r["n"] for r in mine])

@@ -58,8 +58,8 @@ def run_task(task: Task) -> list[dict]:
 
     with threadpool_limits(1):
         return [row for rep in task.reps
-                for row in fit_replication(task.setting, task.setting_index, task.sizes, rep,
-                                           task.seed, task.solver)]
+                for row in fit_replication(task.setting, task.sizes, rep, task.seed,
+                                           task.solver)]
 
 
 def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,

@@ -33,7 +33,7 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
     the reason it is vacuous) and the constants κ_L, κ_U, c_u, C_u, c_x, C_x.
     """
     out: dict = {}
-    for index, setting in enumerate(settings):
+    for setting in settings:
         mine = [r for r in rows if r["setting"] == setting.name]
         if not mine:
             continue
@@ -55,7 +55,7 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
             **linear_fit(x, mean),
         )
         if with_bounds:
-            _, transition = setting_truth(setting, seed, index)
+            _, transition = setting_truth(setting, seed)
             constants = bound_constants(setting.spec, transition,
                                         compressed=setting.model != "rank")
             bound = error_bound(constants, setting.n_params, np.array(ns), setting.noise_sd)

@@ -151,13 +151,13 @@ def test_replication_nests_samples_across_sizes():
     """Row at size n = a direct fit on the first n of one draw, tested on the next 200."""
     from tensorcnn.estimators import RankKRegressor
     from tensorcnn.simulation import fit_replication, simulate_regression
-    from tensorcnn.simulation.replication import setting_truth
+    from tensorcnn.simulation.replication import setting_key, setting_truth
 
     setting = preset("S1-var1")
     sizes = (60, 90, 150)
-    rows = fit_replication(setting, 2, sizes, rep=4, seed=9)
-    weights, transition = setting_truth(setting, 9, 2)
-    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(2, 4)))
+    rows = fit_replication(setting, sizes, rep=4, seed=9)
+    weights, transition = setting_truth(setting, 9)
+    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(setting_key(setting), 4)))
     data = simulate_regression(setting, 150, weights, transition, rng)
     X_all = np.concatenate([data.X, data.X_test])
     y_all = np.concatenate([data.y, data.y_test])
