@@ -106,7 +106,7 @@ class _StructuredRegressor(CNNRegressorMixin):
         for start in starts:
             self._init_kernels(start.reshape(R, *spec.kernel_shape))
             if len(starts) == 1:        # nothing to screen: B̃ for this start, then finish
-                f = self._fit_b_tilde(M_rows, y)
+                f = self._optimal_b_tilde(M_rows, y)[2]
                 best = (f, False, np.inf, None)
                 break
             f, done, converged, change = self._sweeps(M_rows, y, self.n_screen, np.inf, floor)
@@ -152,16 +152,6 @@ class _StructuredRegressor(CNNRegressorMixin):
         starts += [rng.standard_normal((R, L)) for _ in range(self.n_init - len(starts))]
         return starts
 
-    def _fit_b_tilde(self, M_rows: np.ndarray, y: np.ndarray) -> float:
-        """B̃ by least squares for the current kernels; returns f."""
-        n = y.shape[0]
-        P = M_rows.shape[0] // n
-        R = self._n_components()
-        design = (M_rows @ self._kernel_stack().reshape(-1, R)).reshape(n, P * R)
-        B_tilde, f = _lstsq(design, y)
-        self._B_tilde = np.ascontiguousarray(B_tilde.reshape(P, R).T)
-        return f
-
     def _sweeps(self, M_rows: np.ndarray, y: np.ndarray, n_sweeps: int, f_old: float,
                 floor: float) -> tuple[float, int, bool, float]:
         """Up to n_sweeps ALS sweeps; returns (f, sweeps done, converged, last change).
@@ -174,7 +164,7 @@ class _StructuredRegressor(CNNRegressorMixin):
         R = self._n_components()
         change = np.inf
         for done in range(1, n_sweeps + 1):
-            self._fit_b_tilde(M_rows, y)                          # design ⟨M_i, e_p Ã_rᵀ⟩
+            self._optimal_b_tilde(M_rows, y)                      # design ⟨M_i, e_p Ã_rᵀ⟩
             B_tilde = self._B_tilde
             Y = np.matmul(B_tilde, M_rows.reshape(n, P, L))       # (n, R, L): Σ_p B̃_rp M_i[p]
             Y = (Y.reshape(n, L, 1) if R == 1 else Y.transpose(0, 2, 1)).reshape(
