@@ -48,8 +48,11 @@ class Task:
 
     @property
     def key(self) -> str:
+        # seed and grid in the key: a rerun with other ones in the same directory must not
+        # pick up these rows
         return (f"{self.setting.name}__r{self.reps[0]:05d}-{self.reps[-1]:05d}__"
-                f"{self.solver}__n{len(self.sizes)}")
+                f"{self.solver}__n{len(self.sizes)}-{self.sizes[0]}-{self.sizes[-1]}__"
+                f"s{self.seed}")
 
 
 def run_task(task: Task) -> list[dict]:
