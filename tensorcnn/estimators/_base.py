@@ -19,9 +19,12 @@ class ConvergenceWarning(UserWarning):
     """A solver stopped at its iteration cap before its convergence criterion held."""
 
 
-def warn_not_converged(name: str, max_iter: int, change: float, tol: float) -> None:
+def warn_not_converged(name: str, max_iter: int, change: float, tol: float,
+                       stopped: str | None = None) -> None:
+    """A :class:`ConvergenceWarning`; ``stopped`` says why the fit ended, if not at max_iter."""
+    stopped = stopped or f"stopped after max_iter={max_iter} iterations"
     warnings.warn(
-        f"{name} stopped after max_iter={max_iter} iterations with relative objective "
+        f"{name} {stopped} with relative objective "
         f"change {change:.3g} > tol={tol:.3g}; the fit is flagged converged_=False",
         ConvergenceWarning, stacklevel=3,
     )

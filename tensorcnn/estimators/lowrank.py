@@ -236,8 +236,12 @@ class RankKRegressor(CNNRegressorMixin):
         self.n_iter_, self.n_starts_, self.best_start_ = n_iter, n_starts, first[best]
         self.converged_ = kept.converged
         if not kept.converged:
+            stopped = None if kept.n_iter >= self.max_iter else (
+                "stopped where the Hessian is not positive definite and no step gains "
+                "measurably")
             warn_not_converged(type(self).__name__, self.max_iter,
-                               kept.decrement / max(abs(kept.value), problem.floor), self.tol)
+                               kept.decrement / max(abs(kept.value), problem.floor), self.tol,
+                               stopped)
         theta = kept.U.T @ kept.V
         return theta.T if problem.transposed else theta
 
@@ -451,7 +455,10 @@ class _ReducedProblem:
             if joined is not None or n_iter == max_iter:
                 break
             n_iter += 1
-            if info == 0 and damping == 0.0:
+            if info == 0 and (damping == 0.0 or decrement <= self.floor):
+                # below the floor the damping left from earlier trust-region steps has
+                # nothing to guard: the quadratic model at a positive definite Hessian holds
+                damping = 0.0
                 step, predicted = -newton_step, decrement
             else:
                 scale = _scale(hessian)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["plot_error_curves"]
+__all__ = ["plot_error_curves", "plot_r2_by_truth"]
 
 
 def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
@@ -50,6 +50,42 @@ def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
                 label=f"bound vacuous (c_u = 0): {', '.join(notes)}")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float = 0.95,
+                     title: str = "") -> Path:
+    """R² of each (seed, setting) as points, one column per setting, and the threshold.
+
+    ``rows`` are those of :func:`tensorcnn.simulation.sensitivity.r2_by_truth`.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = list(dict.fromkeys(row["setting"] for row in rows))
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(names) + 2.0), 4.2))
+    jitter = np.random.default_rng(0)   # fixed: the figure is reproducible
+    for column, name in enumerate(names):
+        r2 = np.array([row["r2"] for row in rows if row["setting"] == name])
+        x = column + jitter.uniform(-0.15, 0.15, r2.size)
+        low = r2 < threshold
+        ax.scatter(x[~low], r2[~low], s=12, color="tab:blue")
+        ax.scatter(x[low], r2[low], s=12, color="tab:red")
+        ax.text(column, 1.001, f"{np.mean(~low):.0%}", ha="center", va="bottom", fontsize=8)
+    ax.axhline(threshold, ls="--", color="grey", lw=1, label=f"R² = {threshold}")
+    ax.set_xticks(range(len(names)), names, rotation=30)
+    ax.set_ylabel(r"R² of mean error against $\sqrt{d_M / n}$")
+    ax.set_title(title or "one point per truth draw (share at or above the line on top)",
+                 fontsize=9)
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
