@@ -24,7 +24,8 @@ and Ŵ = Σ_k B̂_k ⊗ Â_k. Solver (ours, not the paper's), on the sufficient 
   local minimum to second order) and the Newton decrement ½ gᵀ H⁻¹ g — the decrease one more
   Newton step predicts — is at most ``tol`` · max(f, 1e-14 · mean(y²)). Below that floor
   f is rounding (a difference of O(mean(y²)) terms): steps predicting less are taken without
-  the ratio test, and two of them end the start. Convergence is quadratic (2–6 iterations
+  the ratio test (as pure Newton steps, any damping left from earlier steps dropped), and
+  two of them end the start. Convergence is quadratic (2–6 iterations
   per start on S1–S4); at ``max_iter`` iterations a :class:`ConvergenceWarning` and
   ``converged_ = False``.
 * **Starts.** φ has spurious local minima when the design is far from isometric (c_u ≪ C_u,

@@ -73,19 +73,22 @@ def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float
     names = list(dict.fromkeys(row["setting"] for row in rows))
     fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(names) + 2.0), 4.2))
     jitter = np.random.default_rng(0)   # fixed: the figure is reproducible
+    labels, lowest = [], threshold
     for column, name in enumerate(names):
         r2 = np.array([row["r2"] for row in rows if row["setting"] == name])
         x = column + jitter.uniform(-0.15, 0.15, r2.size)
         low = r2 < threshold
         ax.scatter(x[~low], r2[~low], s=12, color="tab:blue")
         ax.scatter(x[low], r2[low], s=12, color="tab:red")
-        ax.text(column, 1.001, f"{np.mean(~low):.0%}", ha="center", va="bottom", fontsize=8)
+        labels.append(f"{name}\n{np.mean(~low):.0%}")
+        lowest = min(lowest, float(r2.min()))
     ax.axhline(threshold, ls="--", color="grey", lw=1, label=f"R² = {threshold}")
-    ax.set_xticks(range(len(names)), names, rotation=30)
+    ax.set_xticks(range(len(names)), labels)
+    ax.set_ylim(lowest - 0.01, 1.0)
     ax.set_ylabel(r"R² of mean error against $\sqrt{d_M / n}$")
-    ax.set_title(title or "one point per truth draw (share at or above the line on top)",
-                 fontsize=9)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title or f"one point per truth draw; under each setting: share with "
+                 f"R² ≥ {threshold}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
