@@ -238,8 +238,7 @@ class RankKRegressor(CNNRegressorMixin):
         self.converged_ = kept.converged
         if not kept.converged:
             stopped = None if kept.n_iter >= self.max_iter else (
-                "stopped where the Hessian is not positive definite and no step gains "
-                "measurably")
+                "stopped where no trust-region step gains measurably")
             warn_not_converged(type(self).__name__, self.max_iter,
                                kept.decrement / max(abs(kept.value), problem.floor), self.tol,
                                stopped)
