@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 CHECK = {
     "result": "Lemma 1(a): S_2K element = two orthogonal S_K elements (SVD split)",
@@ -69,12 +70,9 @@ def run_check(split=svd_split, n_cases: int = 300, seed: int = 0) -> list[str]:
 
 def main() -> int:
     failures = run_check()
-    print("300 random Δ = Σ_{k<=2K} B_k ⊗ A_k (N = 1..4, K = 1..4): the SVD split of T(Δ) "
-          f"gives W1 + W2 = Δ, <W1, W2> = 0, rank_T(W_i) <= K; tolerance {TOLERANCE:g}.")
-    for failure in failures[:10]:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} cases)")
-    return 1 if failures else 0
+    return report(failures, (
+        "300 random Δ = Σ_{k<=2K} B_k ⊗ A_k (N = 1..4, K = 1..4): the SVD split of T(Δ) "
+        f"gives W1 + W2 = Δ, <W1, W2> = 0, rank_T(W_i) <= K; tolerance {TOLERANCE:g}."))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 CHECK = {
     "result": "Lemma 2: empirical norm in [alpha_RSC, alpha_RSM] ||D||^2 (random directions)",
@@ -67,17 +68,13 @@ def run_check(n_directions: int = 400, seed: int = 0, interval=None) -> tuple[li
 
 def main() -> int:
     failures, table = run_check()
-    print("Share of 400 random unit directions in S_2K with (1/n) sum <Z_i, D>^2 in "
-          "[kappa_L/2, 3 kappa_U/2] (iid N(0,1) inputs):")
-    print("cells: frequency (min empirical / alpha_RSC, max empirical / alpha_RSM)")
-    print("setting " + "".join(f"{f'n={c}d_M':>22}" for c in MULTIPLIERS))
-    for name, row in table.items():
-        print(f"{name:<8}" + "".join(f"{row[c][0]:>8.3f} ({row[c][1]:5.1f}, {row[c][2]:4.2f})"
-                                     for c in MULTIPLIERS))
-    for failure in failures:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} settings)")
-    return 1 if failures else 0
+    lines = ["cells: frequency (min empirical / alpha_RSC, max empirical / alpha_RSM)",
+             "setting " + "".join(f"{f'n={c}d_M':>22}" for c in MULTIPLIERS)]
+    lines += [f"{name:<8}" + "".join(f"{row[c][0]:>8.3f} ({row[c][1]:5.1f}, {row[c][2]:4.2f})"
+                                     for c in MULTIPLIERS) for name, row in table.items()]
+    return report(failures, (
+        "Share of 400 random unit directions in S_2K with (1/n) sum <Z_i, D>^2 in "
+        "[kappa_L/2, 3 kappa_U/2] (iid N(0,1) inputs):"), lines, limit=None, unit="settings")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 CHECK = {
     "result": "Lemma 7: logistic residual sub-Gaussian, variance proxy 0.25",
@@ -50,12 +51,10 @@ def run_check(variance_proxy: float = 0.25) -> list[str]:
 
 def main() -> int:
     failures = run_check()
-    print("Grid eta in [-30, 30] x lambda in [-40, 40]: exact MGF = the proof's expression; "
-          "log MGF <= lambda^2/8 (variance proxy 0.25); 0.25 is attained as lambda -> 0.")
-    for failure in failures:
-        print("FAIL", failure)
-    print("PASS" if not failures else "FAIL")
-    return 1 if failures else 0
+    return report(failures, (
+        "Grid eta in [-30, 30] x lambda in [-40, 40]: exact MGF = the proof's expression; "
+        "log MGF <= lambda^2/8 (variance proxy 0.25); 0.25 is attained as lambda -> 0."),
+        limit=None, unit=None)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import math
 import sys
 
 import numpy as np
+from _report import report
 
 CHECK = {
     "result": "Thm 2 prefix-free code: round-trip, prefix-free, Kraft <= 1, length bound",
@@ -88,14 +89,11 @@ def run_check(encoder=None, decoder=None, max_exhaustive_n: int = 4, n_random: i
 
 def main() -> int:
     failures = run_check()
-    print("Exhaustive n <= 4: every weight sharing g: [n] -> {0..k}, k <= n, encoded; "
-          "prefix-freeness and Kraft sum <= 1 checked. 300 random sparse shared vectors "
-          "(n < 400): round-trip of d(g) and of the full model code (b = 16, 32, 64); "
-          "|d(g)| <= ||w||_0 log2(kn) + 2 log2(n+1) + 2.")
-    for failure in failures[:10]:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} cases)")
-    return 1 if failures else 0
+    return report(failures, (
+        "Exhaustive n <= 4: every weight sharing g: [n] -> {0..k}, k <= n, encoded; "
+        "prefix-freeness and Kraft sum <= 1 checked. 300 random sparse shared vectors "
+        "(n < 400): round-trip of d(g) and of the full model code (b = 16, 32, 64); "
+        "|d(g)| <= ||w||_0 log2(kn) + 2 log2(n+1) + 2."))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 from tensorcnn.cnn import network_forward
 
@@ -73,13 +74,10 @@ def run_check(n_configs: int = 120, seed: int = 0) -> list[str]:
 
 def main() -> int:
     failures = run_check()
-    print("Checked 120 random 2- and 3-stage CNNs (N = 1..3, 1-3 channels per stage, "
-          "per-stage stride/padding/pooling) against torch, and the core B ⊗ Ã ⊗ A of "
-          f"Eq. (7); tolerance {TOLERANCE:g} relative.")
-    for failure in failures[:10]:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} cases)")
-    return 1 if failures else 0
+    return report(failures, (
+        "Checked 120 random 2- and 3-stage CNNs (N = 1..3, 1-3 channels per stage, "
+        "per-stage stride/padding/pooling) against torch, and the core B ⊗ Ã ⊗ A of "
+        f"Eq. (7); tolerance {TOLERANCE:g} relative."))
 
 
 if __name__ == "__main__":

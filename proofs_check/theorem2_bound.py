@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 CHECK = {
     "result": "Theorem 2: Tucker/CP-compressed CNN errors under the bound",
@@ -77,14 +78,10 @@ def run_check(reps: int = 5, n_points: int = 4, seed: int = 0) -> tuple[list[str
 
 def main() -> int:
     failures, lines = run_check()
-    print("Tucker/CP-compressed CNNs on the (8, 8, 3) / (3, 3, 3) / (3, 3, 1), K = 3 geometry "
-          "(Assumption 3 holds), 5 fits at each of 4 sizes on the Fig. 3 grid:")
-    for line in lines:
-        print("  " + line)
-    for failure in failures[:10]:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} fits)")
-    return 1 if failures else 0
+    return report(failures, (
+        "Tucker/CP-compressed CNNs on the (8, 8, 3) / (3, 3, 3) / (3, 3, 1), K = 3 geometry "
+        "(Assumption 3 holds), 5 fits at each of 4 sizes on the Fig. 3 grid:"),
+        ["  " + line for line in lines], unit="fits")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from _report import report
 
 from tensorcnn.cnn import network_forward
 
@@ -71,13 +72,10 @@ def run_check(n_configs: int = 200, seed: int = 0) -> list[str]:
 
 def main() -> int:
     failures = run_check()
-    print("Checked 200 random CNN geometries (N = 1..4, stride, padding, overlapping pooling, "
-          "K = 1..4): torch network = <X, W_X> = <Z, W> (N <= 3); <X, W_X> = <Z, W> = "
-          f"vec(X)' U_G vec(W) (N = 4); tolerance {TOLERANCE:g} relative.")
-    for failure in failures[:10]:
-        print("FAIL", failure)
-    print("PASS" if not failures else f"FAIL ({len(failures)} cases)")
-    return 1 if failures else 0
+    return report(failures, (
+        "Checked 200 random CNN geometries (N = 1..4, stride, padding, overlapping pooling, "
+        "K = 1..4): torch network = <X, W_X> = <Z, W> (N <= 3); <X, W_X> = <Z, W> = "
+        f"vec(X)' U_G vec(W) (N = 4); tolerance {TOLERANCE:g} relative."))
 
 
 if __name__ == "__main__":
