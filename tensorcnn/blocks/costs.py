@@ -10,7 +10,11 @@ A MAC is one multiply-accumulate of a forward pass on a batch of one. As ``ptflo
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from ..cnn.geometry import conv_output_size as _conv_output_size
 
 __all__ = ["Cost", "activation_cost", "conv_cost", "conv_output_size", "norm_cost"]
 
@@ -27,14 +31,22 @@ class Cost:
 
 
 def conv_output_size(size: int, kernel: int, stride: int) -> int:
-    """Side after a conv with "same" padding k // 2: ⌊(H + 2⌊k/2⌋ − k)/s⌋ + 1."""
-    return (size + 2 * (kernel // 2) - kernel) // stride + 1
+    """Side after a conv with "same" padding k // 2: ⌊(H + 2⌊k/2⌋ − k)/s⌋ + 1.
+
+    The formula itself is :func:`tensorcnn.cnn.conv_output_size`'s, with padding k // 2.
+    """
+    return _conv_output_size(size, kernel, stride, kernel // 2)
 
 
-def conv_cost(in_channels: int, out_channels: int, kernel: int, out_positions: int,
-              groups: int = 1, bias: bool = False) -> Cost:
-    """A k×k convolution with ``groups`` groups evaluated at ``out_positions`` positions."""
-    weights = kernel * kernel * (in_channels // groups) * out_channels
+def conv_cost(in_channels: int, out_channels: int, kernel: int | Sequence[int],
+              out_positions: int, groups: int = 1, bias: bool = False) -> Cost:
+    """A convolution with ``groups`` groups evaluated at ``out_positions`` positions.
+
+    ``kernel`` is the side k of a k×k kernel, or the kernel's shape (k_1, …, k_N) of any
+    number of axes (a 3-D ``Conv3d`` kernel, a non-square one).
+    """
+    size = kernel * kernel if isinstance(kernel, int) else math.prod(kernel)
+    weights = size * (in_channels // groups) * out_channels
     return Cost(weights + (out_channels if bias else 0),
                 (weights + (out_channels if bias else 0)) * out_positions)
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from ..cnn.geometry import normalize_shape
 
-__all__ = ["check_cp_rank", "check_tucker_ranks", "cp_n_params", "tucker_n_params"]
+__all__ = ["check_cp_rank", "check_tucker_ranks", "cp_n_free_params", "cp_n_params",
+           "tucker_n_params"]
 
 
 def check_tucker_ranks(ranks: Sequence[int], kernel_shape: Sequence[int],
@@ -110,8 +111,8 @@ def cp_n_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int], rank: 
 
     This is the paper's formula, which counts a CP decomposition of rank R as a Tucker
     decomposition with all ranks R (a full R^{N+1} core). A CP model has only a diagonal
-    core, so its free parameters are fewer (R(Σ l_i + P) + R); the paper's value is kept
-    because Theorem 2 is stated with it. R may exceed the kernel sizes (a CP rank can).
+    core, so its free parameters are fewer (:func:`cp_n_free_params`); the paper's value is
+    kept because Theorem 2 is stated with it. R may exceed the kernel sizes (a CP rank can).
 
     Parameters
     ----------
@@ -136,3 +137,35 @@ def cp_n_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int], rank: 
     rank = check_cp_rank(rank)
     n_modes = len(kernel_shape)
     return rank ** (n_modes + 1) + rank * (sum(kernel_shape) + math.prod(pooled_shape))
+
+
+def cp_n_free_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int],
+                     rank: int) -> int:
+    r"""Free parameters of a CP-compressed CNN of rank R: R(Σ_i l_i + P).
+
+    R rank-one kernels a_r^(1) ∘ ⋯ ∘ a_r^(N) and R FC tensors B̃_r; the R weights of the
+    diagonal core are absorbed by the scales of the B̃_r. This is the count the sample-size
+    checks use; Theorem 2's :func:`cp_n_params` adds a full R^{N+1} core on top.
+
+    Parameters
+    ----------
+    kernel_shape : tuple of N ints
+        l = (l_1, …, l_N).
+    pooled_shape : tuple of N ints
+        p = (p_1, …, p_N).
+    rank : int
+        CP rank R.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> cp_n_free_params((2, 2, 2), (2, 2, 2), 2)
+    28
+    """
+    kernel_shape = normalize_shape(kernel_shape, "kernel_shape")
+    pooled_shape = normalize_shape(pooled_shape, "pooled_shape", len(kernel_shape))
+    rank = check_cp_rank(rank)
+    return rank * (sum(kernel_shape) + math.prod(pooled_shape))

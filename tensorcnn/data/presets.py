@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..cnn import CNNSpec
-from ..compressed import check_tucker_ranks, cp_n_params, tucker_n_params
+from ..compressed import check_tucker_ranks, cp_n_free_params, cp_n_params, tucker_n_params
 from .inputs import iid_inputs, random_transition, var1_inputs
 from .weights import TrueWeights, cp_weights, plain_weights, tucker_weights
 
@@ -158,8 +158,8 @@ class Setting:
         """Parameters the fitted model actually has (the CP count with a diagonal core)."""
         if self.model != "cp":
             return self.n_params
-        spec = self.spec
-        return self.fitted_rank * (sum(spec.kernel_shape) + math.prod(spec.pooled_shape))
+        return cp_n_free_params(self.spec.kernel_shape, self.spec.pooled_shape,
+                                self.fitted_rank)
 
     @property
     def input_dim(self) -> int:

@@ -42,7 +42,12 @@ from tensorly.cp_tensor import CPTensor
 from tensorly.tucker_tensor import TuckerTensor
 
 from ..cnn import CNNSpec
-from ..compressed import check_cp_rank, check_tucker_ranks, cp_n_params, tucker_n_params
+from ..compressed import (
+    check_cp_rank,
+    check_tucker_ranks,
+    cp_n_free_params,
+    tucker_n_params,
+)
 from ..data._rng import as_generator
 from ..tenalg import mode_products
 from ._base import CNNRegressorMixin, check_positive, warn_not_converged
@@ -420,13 +425,10 @@ class CPRegressor(_StructuredRegressor):
 
     def _model_params(self) -> int:
         self._check_common()
-        rank = check_cp_rank(self.rank)
-        spec = self.spec
-        # Free parameters of R rank-one kernels and B̃ (the paper's d_M^CP counts an R^{N+1}
-        # core on top; for the sample-size check the real count is the relevant one).
-        free = rank * (sum(spec.kernel_shape) + math.prod(spec.pooled_shape))
-        cp_n_params(spec.kernel_shape, spec.pooled_shape, rank)  # validates the shapes
-        return free
+        # The real count, not the paper's d_M^CP with its R^{N+1} core: the sample-size
+        # check is about the parameters the fit has.
+        return cp_n_free_params(self.spec.kernel_shape, self.spec.pooled_shape,
+                                check_cp_rank(self.rank))
 
     def _n_components(self) -> int:
         return int(self.rank)

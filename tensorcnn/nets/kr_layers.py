@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..blocks.costs import Cost, activation_cost, conv_cost, norm_cost
+from ..blocks.costs import Cost, activation_cost, conv_cost, conv_output_size, norm_cost
 
 __all__ = ["ClassifierHead", "ConvBN", "StagedNet", "check_num_classes", "check_t",
            "check_triple", "he_init", "pool_cost"]
@@ -88,16 +88,14 @@ class ConvBN(nn.Sequential):
 
     def output_size(self, input_size: Sequence[int]) -> tuple[int, ...]:
         """Spatial (and temporal) output size for a spatial input size."""
-        return tuple((s + 2 * (k // 2) - k) // st + 1
+        return tuple(conv_output_size(s, k, st)
                      for s, k, st in zip(input_size, self.kernel_size, self.stride))
 
     def cost(self, input_size: Sequence[int]) -> Cost:
         """Closed-form parameters and MACs for one input of spatial size ``input_size``."""
         positions = math.prod(self.output_size(input_size))
-        k = math.prod(self.kernel_size)
-        # conv_cost takes a square kernel side; k×k(×k) enters only through its product.
-        weights = conv_cost(self.in_channels, self.out_channels, 1, positions, self.groups)
-        weights = Cost(weights.params * k, weights.macs * k)
+        weights = conv_cost(self.in_channels, self.out_channels, self.kernel_size, positions,
+                            self.groups)
         return (weights + norm_cost(self.out_channels, positions)
                 + activation_cost(self.out_channels, positions, self.relu))
 

@@ -14,6 +14,7 @@ from tensorcnn import CNNSpec
 from tensorcnn.cnn import network_forward
 from tensorcnn.compressed import (
     compressed_composite_weight,
+    cp_n_free_params,
     cp_n_params,
     equivalent_kernels,
     kr_ratio,
@@ -104,6 +105,19 @@ def test_cp_n_params_is_tucker_with_a_full_rank_r_core(setting):
     arrays = [dense_core, *stacked.factors[:-1], B_tilde]
     assert cp_n_params(spec.kernel_shape, spec.pooled_shape, rank) == sum(
         np.asarray(a).size for a in arrays)
+
+
+@given(compressed_setting("cp"))
+def test_cp_n_free_params_counts_the_factors_and_b_tilde(setting):
+    spec, stacked, B = setting
+    _, B_tilde = equivalent_kernels(stacked, B)
+    rank = stacked_rank(stacked)
+    # R rank-one kernels (the stack's kernel factors) and B̃; no core entries.
+    arrays = [*stacked.factors[:-1], B_tilde]
+    assert cp_n_free_params(spec.kernel_shape, spec.pooled_shape, rank) == sum(
+        np.asarray(a).size for a in arrays)
+    assert cp_n_free_params(spec.kernel_shape, spec.pooled_shape, rank) < cp_n_params(
+        spec.kernel_shape, spec.pooled_shape, rank)
 
 
 # --- the kernels and Corollary 1 --------------------------------------------------------
