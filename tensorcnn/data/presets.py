@@ -37,9 +37,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..cnn import CNNSpec
-from ..compressed import check_tucker_ranks, cp_n_free_params, cp_n_params, tucker_n_params
 from .inputs import iid_inputs, random_transition, var1_inputs
-from .weights import TrueWeights, cp_weights, plain_weights, tucker_weights
+from .models import ModelKind, model_kind
+from .weights import TrueWeights, plain_weights
 
 __all__ = [
     "CP_STUDY_KERNELS",
@@ -51,7 +51,6 @@ __all__ = [
     "theorem2_settings",
 ]
 
-_MODELS = ("rank", "tucker", "cp")
 _INPUTS = ("iid", "var1")
 
 
@@ -68,7 +67,8 @@ class Setting:
         K of the true network.
     model : {"rank", "tucker", "cp"}
         True model and fitted model: plain kernels with rank-K least squares (Theorem 1),
-        Tucker-constrained (Theorem 2) or CP-constrained.
+        Tucker-constrained (Theorem 2) or CP-constrained; the name of a kind in
+        :data:`~tensorcnn.data.MODEL_KINDS` (``Setting.kind``).
     ranks : tuple of ints, optional
         Tucker ranks (R_1, …, R_{N+1}) of A_stack, or ``(R,)``, the CP rank of the truth.
     fit_rank : int, optional
@@ -103,63 +103,40 @@ class Setting:
     spec: CNNSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.model not in _MODELS:
-            raise ValueError(f"model must be one of {_MODELS}, got {self.model!r}")
+        kind = model_kind(self.model)
         if self.inputs not in _INPUTS:
             raise ValueError(f"inputs must be one of {_INPUTS}, got {self.inputs!r}")
         if not 0.0 <= self.spectral_norm < 1.0:
             raise ValueError(f"spectral_norm must be in [0, 1), got {self.spectral_norm!r}")
         if self.task not in ("regression", "classification"):
             raise ValueError(f"task must be 'regression' or 'classification', got {self.task!r}")
-        if self.task == "classification" and self.model != "rank":
+        if self.task == "classification" and not kind.classification:
             raise ValueError("classification settings use plain kernels (model='rank')")
         if not self.noise_sd >= 0.0:
             raise ValueError(f"noise_sd must be >= 0, got {self.noise_sd!r}")
         spec = CNNSpec(self.input_shape, self.kernel_shape, self.pool_shape, self.n_kernels)
         object.__setattr__(self, "spec", spec)
-        if self.model == "tucker":
-            if self.ranks is None:
-                raise ValueError("a Tucker setting needs ranks (R_1, ..., R_{N+1})")
-            check_tucker_ranks(self.ranks, spec.kernel_shape, spec.n_kernels)
-        if self.model == "cp":
-            if self.ranks is None or len(self.ranks) != 1:
-                raise ValueError("a CP setting needs ranks=(R,), the true CP rank")
-            too_small = [s for s in (*spec.kernel_shape, spec.n_kernels) if s < self.ranks[0]]
-            if too_small:
-                raise ValueError(
-                    f"CP rank {self.ranks[0]} exceeds a mode of A_stack "
-                    f"{(*spec.kernel_shape, spec.n_kernels)} (orthonormal factors need R <= "
-                    "every mode size)"
-                )
-            if self.fit_rank is not None and self.fit_rank < 1:
-                raise ValueError(f"fit_rank must be >= 1, got {self.fit_rank!r}")
+        kind.check(self)
+
+    @property
+    def kind(self) -> ModelKind:
+        """The model kind object of ``model`` (:data:`~tensorcnn.data.MODEL_KINDS`)."""
+        return model_kind(self.model)
 
     @property
     def fitted_rank(self) -> int:
         """Number of (equivalent) kernels of the fitted model: K, R_{N+1} or R_fit."""
-        if self.model == "rank":
-            return self.n_kernels
-        if self.model == "tucker":
-            return self.ranks[-1]
-        return self.fit_rank if self.fit_rank is not None else self.ranks[0]
+        return self.kind.fitted_rank(self)
 
     @property
     def n_params(self) -> int:
         """d_M of the fitted model: K(P + L + 1), d_M^TU or d_M^CP (003 §2.3, §3)."""
-        spec = self.spec
-        if self.model == "rank":
-            return spec.n_params
-        if self.model == "tucker":
-            return tucker_n_params(spec.kernel_shape, spec.pooled_shape, self.ranks)
-        return cp_n_params(spec.kernel_shape, spec.pooled_shape, self.fitted_rank)
+        return self.kind.n_params(self)
 
     @property
     def n_free_params(self) -> int:
         """Parameters the fitted model actually has (the CP count with a diagonal core)."""
-        if self.model != "cp":
-            return self.n_params
-        return cp_n_free_params(self.spec.kernel_shape, self.spec.pooled_shape,
-                                self.fitted_rank)
+        return self.kind.n_free_params(self)
 
     @property
     def input_dim(self) -> int:
@@ -182,11 +159,7 @@ class Setting:
             truth = plain_weights(self.spec, rng)
             scale = float(np.linalg.norm(self.spec.composite_weight(truth.A, truth.B)))
             return TrueWeights(truth.A, truth.B / scale, truth.W / scale)
-        if self.model == "rank":
-            return plain_weights(self.spec, rng)
-        if self.model == "tucker":
-            return tucker_weights(self.spec, self.ranks, rng)
-        return cp_weights(self.spec, self.ranks[0], rng, unit_norm=self.unit_norm)
+        return self.kind.draw_weights(self, rng)
 
     def draw_transition(self, rng: np.random.Generator | int) -> np.ndarray | None:
         """The random VAR(1) transition Φ (d × d, ‖Φ‖_2 = ``spectral_norm``); None if iid."""

@@ -44,11 +44,8 @@ import numpy as np
 from ..data.presets import Setting
 from ..data.weights import TrueWeights
 from ..estimators import (
-    CPRegressor,
     LogisticCNNClassifier,
     PaperGDRegressor,
-    RankKRegressor,
-    TuckerRegressor,
 )
 from ..estimators._trace import design_to_trace
 from ..tenalg import mode_products
@@ -127,17 +124,10 @@ def make_estimator(setting: Setting, solver: str = "als", rng: int = 0):
     if setting.task == "classification":
         return LogisticCNNClassifier(spec)
     if solver == "gd":
-        if setting.model != "rank":
+        if setting.kind.compressed:
             raise ValueError("the paper's GD baseline is implemented for the rank-K model only")
         return PaperGDRegressor(spec, rng=rng)
-    if setting.model == "rank":
-        return RankKRegressor(spec)
-    if setting.model == "tucker":
-        return TuckerRegressor(spec, setting.ranks, n_init=FIRST_STARTS, n_screen=3,
-                               warm_start=True)
-    # the CP study's own stopping rule (003 App. A.5.1: "drops by less than 1e-5"); no warm
-    # starts: CP's ALS has more local minima, and the previous solution can lead into one
-    return CPRegressor(spec, setting.fitted_rank, tol=1e-5)
+    return setting.kind.make_estimator(setting, FIRST_STARTS)
 
 
 def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
@@ -171,7 +161,7 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
         else:
             estimator.fit_trace(M_all[:n], y_all[:n])
         seconds = time.perf_counter() - start
-        if setting.model == "tucker":
+        if setting.kind.warm_chain:
             estimator.n_init = 1          # smaller n: from the previous solution only
         delta = estimator.W_.reshape(weights.W.shape) - weights.W
         delta_x = mode_products(delta[None], spec.positioning_factors())[0]

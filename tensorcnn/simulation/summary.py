@@ -57,7 +57,7 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
         if with_bounds:
             _, transition = setting_truth(setting, seed)
             constants = bound_constants(setting.spec, transition,
-                                        compressed=setting.model != "rank")
+                                        compressed=setting.kind.compressed)
             bound = error_bound(constants, setting.n_params, np.array(ns), setting.noise_sd)
             entry["constants"] = constants.as_dict()
             entry["bound"] = (dict(defined=True, values=[float(b) for b in bound])
