@@ -34,6 +34,9 @@ def register(subparsers) -> None:
                         help="replications per task, each fitted at every n (10)")
     parser.add_argument("--paper-size", action="store_true",
                         help="cp-kernels: the paper's 32x32x16 geometry (slow)")
+    parser.add_argument("--strict", action="store_true",
+                        help="stop on a checkpoint file that is not trusted (unreadable, "
+                             "incomplete, from another run) instead of recomputing its task")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.set_defaults(func=run)
@@ -49,15 +52,15 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             raise SystemExit(f"{name} must be a positive integer, got {value}")
     names = [s.strip() for s in args.settings.split(",") if s.strip()] if args.settings else None
-    store = DirectoryStore(args.out)
+    store = DirectoryStore(args.out, strict=args.strict)
     try:
         result = run_experiment(args.experiment, names, n_reps=args.reps, seed=args.seed,
                                 workers=args.workers, scheduler=args.scheduler, store=store,
                                 progress=not args.no_progress, inputs=args.inputs,
                                 n_points=args.points, batch_size=args.batch,
                                 paper_size=args.paper_size)
-    except ValueError as error:
-        raise SystemExit(f"simulate {args.experiment}: {error}") from error
+    except (ValueError, ConnectionError) as error:
+        raise SystemExit(f"simulate {args.experiment}: {error}") from None
     write_results(result.rows, args.out)
     write_summary(result.summary, args.out)
     for panel in result.panels:
@@ -68,5 +71,8 @@ def run(args: argparse.Namespace) -> int:
     table = {name: {k: round(entry[k], 4) for k in ("slope", "intercept", "r2")}
              for name, entry in result.summary.items() if not name.startswith("_")}
     print(json.dumps(table, indent=1))
-    print(f"wall time {result.wall_seconds:.1f} s for {len(result.rows)} fits")
+    run_info = result.summary["_run"]
+    print(f"wall time {result.wall_seconds:.1f} s for {len(result.rows)} fits "
+          f"({run_info['computed_fits']} computed, {run_info['loaded_fits']} loaded from "
+          f"{args.out / 'checkpoint'}; {len(run_info['rejected_files'])} files not trusted)")
     return 0

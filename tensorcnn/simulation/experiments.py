@@ -132,8 +132,9 @@ def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 
     grid = (0.08, 0.30) if name == "classification" else (0.15, 0.60)
     tasks = make_tasks(settings, n_reps, seed, n_points=n_points, batch_size=batch_size,
                        sizes=explicit, grid=grid)
+    report: dict = {}
     rows, seconds = run_sweep(tasks, workers=workers, scheduler=scheduler, store=store,
-                              progress=progress)
+                              progress=progress, report=report)
     x_key = "x"
     if name == "cp-kernels":
         for row in rows:
@@ -141,4 +142,5 @@ def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 
         x_key = "inv_sqrt_n"
     summary = summarize(rows, settings, seed, x_key=x_key, wall_seconds=seconds,
                         with_bounds=name in ("theorem1", "theorem2", "fig3"))
+    summary["_run"].update(report)
     return ExperimentResult(rows, summary, panels, seconds)

@@ -33,6 +33,9 @@ which experiment (``theorem2``, ``fig3``, a ``--settings`` subset) runs the sett
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import time
 import zlib
 from collections.abc import Sequence
@@ -51,7 +54,8 @@ from ..estimators._trace import design_to_trace
 from ..tenalg import mode_products
 
 __all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "fit_replication",
-           "make_estimator", "setting_key", "setting_truth", "simulate_regression"]
+           "make_estimator", "setting_hash", "setting_key", "setting_truth",
+           "simulate_regression"]
 
 #: Test samples after the n training samples (003 App. A.5.1: length n + 200).
 N_TEST = 200
@@ -75,6 +79,16 @@ class RegressionData:
 def setting_key(setting: Setting) -> int:
     """The setting's seed key: CRC-32 of its name (stable across runs and platforms)."""
     return zlib.crc32(setting.name.encode())
+
+
+def setting_hash(setting: Setting) -> str:
+    """SHA-256 of every field that defines a setting (shapes, model, ranks, inputs, σ, …).
+
+    Two settings with the same name but another geometry or noise level hash differently,
+    so a checkpoint of one is never taken for the other.
+    """
+    fields = {f.name: getattr(setting, f.name) for f in dataclasses.fields(setting) if f.init}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
 
 
 def setting_truth(setting: Setting, seed: int) -> tuple[TrueWeights, np.ndarray | None]:

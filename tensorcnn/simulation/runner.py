@@ -22,17 +22,22 @@ from ..data.presets import Setting
 from .grid import sample_sizes
 from .replication import SOLVERS, fit_replication
 
-__all__ = ["Store", "Task", "make_tasks", "run_sweep", "run_task"]
+__all__ = ["SCHEDULER_TIMEOUT", "Store", "Task", "make_tasks", "run_sweep", "run_task"]
+
+#: Seconds to wait for a Dask scheduler before giving up with one clear error.
+SCHEDULER_TIMEOUT = 5.0
 
 
 class Store(Protocol):
-    """Where finished tasks go (see :class:`tensorcnn.simulation.io.DirectoryStore`)."""
+    """Where finished tasks go (see :class:`tensorcnn.simulation.io.DirectoryStore`).
 
-    def done(self) -> set[str]: ...
+    ``load_task`` returns a finished task's rows only when it trusts them (``None``
+    otherwise: the task is computed again); ``save`` is called once per finished task.
+    """
 
-    def save(self, key: str, rows: list[dict]) -> None: ...
+    def load_task(self, task: Task) -> list[dict] | None: ...
 
-    def load(self) -> list[dict]: ...
+    def save(self, task: Task, rows: list[dict]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,14 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[tuple[Task, list[dict]]
     except ImportError as error:  # pragma: no cover - depends on the optional extra
         raise ImportError("the Dask backend needs the optional extra: pip install "
                           "'dask[distributed]'") from error
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise ConnectionError(f"scheduler {scheduler!r} is not reachable within "
+                                  f"{SCHEDULER_TIMEOUT:g} s ({type(error).__name__})") from None
     try:
         futures = {client.submit(run_task, task, pure=False): task for task in tasks}
         for future in as_completed(futures):
@@ -158,7 +170,8 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[tuple[Task, list[dict]]
 
 
 def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
-              store: Store | None = None, progress: bool = True) -> tuple[list[dict], float]:
+              store: Store | None = None, progress: bool = True,
+              report: dict | None = None) -> tuple[list[dict], float]:
     """Run the tasks not yet in ``store``; return every row (sorted) and the wall time.
 
     Parameters
@@ -172,6 +185,9 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
         Checkpoint: finished tasks are skipped, new ones saved as they finish.
     progress : bool, default True
         A tqdm progress bar over tasks.
+    report : dict, optional
+        Filled with ``loaded_fits`` (rows taken from the store), ``computed_fits`` and
+        ``rejected_files`` (the store's messages for files it did not trust).
 
     Returns
     -------
@@ -183,11 +199,17 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive int, got {workers!r}")
     start = time.perf_counter()
-    done = store.done() if store is not None else set()
+    rows: list[dict] = []
+    todo = []
+    for task in tasks:
+        finished = store.load_task(task) if store is not None else None
+        if finished is None:
+            todo.append(task)
+        else:
+            rows.extend(finished)
+    loaded = len(rows)
     # the largest tasks first, so that no worker is left with a long one at the end
-    todo = sorted((task for task in tasks if task.key not in done), key=_cost, reverse=True)
-    rows: list[dict] = [] if store is None else [
-        row for row in store.load() if _row_key(row) in {t.key for t in tasks}]
+    todo.sort(key=_cost, reverse=True)
     if scheduler is not None:
         stream = _dask(todo, scheduler)
     elif workers > 1 and len(todo) > 1:
@@ -205,13 +227,16 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
             for row in task_rows:
                 row["task"] = task.key
             if store is not None:
-                store.save(task.key, task_rows)
+                store.save(task, task_rows)
             rows.extend(task_rows)
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
+    if report is not None:
+        report.update(loaded_fits=loaded, computed_fits=len(rows) - loaded,
+                      rejected_files=list(getattr(store, "rejected", [])))
     order = {task.setting.name: task.setting_index for task in tasks}
     rows.sort(key=lambda r: (order.get(r["setting"], 0), r["n"], r["rep"]))
     return rows, time.perf_counter() - start
@@ -223,6 +248,3 @@ def _cost(task: Task) -> float:
     size = math.prod(spec.pooled_shape) * math.prod(spec.kernel_shape)
     return float(sum(task.sizes) * size * len(task.reps))
 
-
-def _row_key(row: dict) -> str:
-    return str(row.get("task", ""))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from ..bounds import bound_constants, error_bound
 from ..data.presets import Setting
@@ -55,9 +56,12 @@ def summarize(rows: Sequence[dict], settings: Sequence[Setting], seed: int,
             **linear_fit(x, mean),
         )
         if with_bounds:
-            _, transition = setting_truth(setting, seed)
-            constants = bound_constants(setting.spec, transition,
-                                        compressed=setting.kind.compressed)
+            # one BLAS thread, as in the workers: the constants (and Φ, if drawn here
+            # first) come out bit-identical whichever backend ran the fits
+            with threadpool_limits(1):
+                _, transition = setting_truth(setting, seed)
+                constants = bound_constants(setting.spec, transition,
+                                            compressed=setting.kind.compressed)
             bound = error_bound(constants, setting.n_params, np.array(ns), setting.noise_sd)
             entry["constants"] = constants.as_dict()
             entry["bound"] = (dict(defined=True, values=[float(b) for b in bound])

@@ -47,11 +47,11 @@ def test_interrupt_and_resume_gives_identical_numbers(tmp_path):
     class Interrupting(DirectoryStore):
         saves = 0
 
-        def save(self, key, rows):
+        def save(self, task, rows):
             if self.saves == 3:
                 raise KeyboardInterrupt
             type(self).saves += 1
-            super().save(key, rows)
+            super().save(task, rows)
 
     with pytest.raises(KeyboardInterrupt):
         run_sweep(_small_tasks(), store=Interrupting(tmp_path), progress=False)
@@ -62,9 +62,9 @@ def test_interrupt_and_resume_gives_identical_numbers(tmp_path):
     ran = []
     original = store.save
 
-    def spy(key, rows):
-        ran.append(key)
-        original(key, rows)
+    def spy(task, rows):
+        ran.append(task.key)
+        original(task, rows)
 
     store.save = spy
     resumed, _ = run_sweep(_small_tasks(), store=store, progress=False)
