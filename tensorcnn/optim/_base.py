@@ -1,24 +1,104 @@
-"""The ``step`` shared by this package's optimizers: closure, then one update per group."""
+"""The ``step`` shared by this package's optimizers: closure, then one update per group.
+
+The ``torch.optim`` conventions live here: the per-group flags ``foreach``, ``maximize``
+and ``differentiable`` (as in ``torch.optim.SGD``), the choice between the foreach and the
+single-tensor implementation, and a ``__setstate__`` that fills options missing from state
+dicts and pickles written by older versions.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.optim import Optimizer
 
+#: Tensor types the foreach path accepts (subclasses such as DTensor take the loop).
+_FOREACH_TYPES = (torch.Tensor, torch.nn.Parameter)
+#: Devices on which ``foreach=None`` picks the foreach path (as ``torch.optim`` on CUDA).
+_FOREACH_DEVICES = ("cuda",)
+
 
 class GroupwiseOptimizer(Optimizer):
-    """An optimizer whose update is ``_step_group(group, params)`` on each parameter group.
+    """An optimizer whose update is ``_step_group(group, params, grads, foreach)`` per group.
 
     ``params`` holds the group's parameters that have a (dense) gradient; groups without one
-    are skipped, as in ``torch.optim``.
+    are skipped, as in ``torch.optim``. ``grads`` are their gradients, already negated when
+    the group has ``maximize=True``. ``foreach`` says which implementation to run: the
+    ``torch._foreach_*`` one (``params`` then share one device and dtype) or the
+    single-tensor loop, which uses public tensor operations only.
+
+    Every subclass puts ``foreach``, ``maximize`` and ``differentiable`` in its defaults:
+
+    - ``foreach`` (bool or None): None picks the foreach path when every parameter of the
+      group is a plain tensor on CUDA and the group is not differentiable, the loop
+      otherwise (``torch.optim``'s rule);
+    - ``maximize`` (bool): step along +∇f instead of −∇f (the gradient's sign is flipped
+      before anything else, so penalties and weight decay still shrink);
+    - ``differentiable`` (bool): run the step with autograd on (no ``torch.no_grad``), so
+      the new parameters and state are differentiable functions of the old ones, of the
+      gradients and of the initial values; the step then takes the single-tensor path and
+      updates that autograd must see are done out of place.
     """
 
-    @torch.no_grad()
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a pickled or loaded state and fill options it predates with defaults.
+
+        ``load_state_dict`` ends here too, so a state dict saved before an option existed
+        (e.g. without ``foreach``, ``maximize``, ``differentiable``) loads and steps with the
+        option at its constructor default.
+        """
+        super().__setstate__(state)
+        for key, value in self._option_defaults().items():
+            self.defaults.setdefault(key, value)
+            for group in self.param_groups:
+                group.setdefault(key, value)
+
+    @classmethod
+    def _option_defaults(cls) -> dict[str, Any]:
+        """The constructor's keyword defaults (every option a parameter group carries)."""
+        signature = inspect.signature(cls.__init__)
+        return {name: p.default for name, p in signature.parameters.items()
+                if name not in ("self", "params") and p.default is not inspect.Parameter.empty}
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group after checking it with its defaults filled in (:meth:`_check_group`).
+
+        The check comes first, so a rejected group leaves the optimizer unchanged.
+        """
+        if isinstance(param_group, dict):  # anything else: torch's own TypeError below
+            self._check_group({**self.defaults, **param_group})
+        super().add_param_group(param_group)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        """Raise ``ValueError`` for a bad option of ``group`` (defaults filled in)."""
+        if group["foreach"] is not None and not isinstance(group["foreach"], bool):
+            raise ValueError(f"foreach must be None or a bool, got {group['foreach']!r}")
+        for flag in ("maximize", "differentiable"):
+            if not isinstance(group[flag], bool):
+                raise ValueError(f"{flag} must be a bool, got {group[flag]!r}")
+        if group["foreach"] and group["differentiable"]:
+            raise ValueError("foreach=True is not supported with differentiable=True "
+                             "(a differentiable step runs the single-tensor path)")
+
+    @staticmethod
+    def _use_foreach(group: dict[str, Any], params: list[torch.Tensor]) -> bool:
+        """The group's ``foreach``, or for None: all plain CUDA tensors and not differentiable."""
+        if group["foreach"] is not None:
+            return group["foreach"]
+        if group["differentiable"]:
+            return False
+        return all(type(p) in _FOREACH_TYPES and p.device.type in _FOREACH_DEVICES
+                   for p in params)
+
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        """One update of every parameter group; ``closure`` re-evaluates the loss first."""
+        """One update of every parameter group; ``closure`` re-evaluates the loss first.
+
+        The update runs under ``torch.no_grad`` unless the group has
+        ``differentiable=True``, in which case autograd records it.
+        """
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -29,8 +109,28 @@ class GroupwiseOptimizer(Optimizer):
                 continue
             if any(p.grad.is_sparse for p in params):
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            self._step_group(group, params)
+            with torch.set_grad_enabled(group["differentiable"]):
+                if self._use_foreach(group, params):
+                    for bucket in _by_device_and_dtype(params):
+                        grads = [p.grad for p in bucket]
+                        if group["maximize"]:
+                            grads = torch._foreach_neg(grads)
+                        self._step_group(group, bucket, grads, True)
+                else:
+                    grads = [p.grad for p in params]
+                    if group["maximize"]:
+                        grads = [torch.neg(g) for g in grads]
+                    self._step_group(group, params, grads, False)
         return loss
 
-    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor]) -> None:
+    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor],
+                    grads: list[torch.Tensor], foreach: bool) -> None:
         raise NotImplementedError
+
+
+def _by_device_and_dtype(params: list[torch.Tensor]) -> list[list[torch.Tensor]]:
+    """``params`` split into lists of one device and dtype each (order kept within each)."""
+    buckets: dict[tuple[torch.device, torch.dtype], list[torch.Tensor]] = {}
+    for p in params:
+        buckets.setdefault((p.device, p.dtype), []).append(p)
+    return list(buckets.values())

@@ -6,7 +6,8 @@ import torch
 
 
 def momentum_direction(state: dict, params: list[torch.Tensor], direction: list[torch.Tensor],
-                       momentum: float, nesterov: bool) -> list[torch.Tensor]:
+                       momentum: float, nesterov: bool,
+                       foreach: bool = True) -> list[torch.Tensor]:
     """Update the buffers b ← τ b + d and return the step direction (b, or d + τ b if Nesterov).
 
     Follows ``torch.optim.SGD`` without dampening: the first buffer is the first direction
@@ -23,13 +24,24 @@ def momentum_direction(state: dict, params: list[torch.Tensor], direction: list[
         τ in (0, 1).
     nesterov : bool
         Return d + τ b instead of b.
+    foreach : bool, default True
+        Use the ``torch._foreach_*`` kernels (all tensors on one device and dtype); False
+        loops over the tensors with public operations. Both give the same numbers.
+
+    Notes
+    -----
+    A new buffer is a copy of d made under the caller's grad mode: under ``torch.no_grad``
+    it carries no graph, in a differentiable step it stays connected to d.
     """
+    if not foreach:
+        return [_single_momentum_direction(state[p], d, momentum, nesterov)
+                for p, d in zip(params, direction, strict=True)]
     bufs = []
     fresh = []
     for p, d in zip(params, direction, strict=True):
         param_state = state[p]
         if "momentum_buffer" not in param_state:
-            param_state["momentum_buffer"] = d.detach().clone()
+            param_state["momentum_buffer"] = torch.clone(d)
             fresh.append(True)
         else:
             fresh.append(False)
@@ -42,3 +54,15 @@ def momentum_direction(state: dict, params: list[torch.Tensor], direction: list[
     if nesterov:
         return torch._foreach_add(direction, bufs, alpha=momentum)
     return bufs
+
+
+def _single_momentum_direction(param_state: dict, d: torch.Tensor, momentum: float,
+                               nesterov: bool) -> torch.Tensor:
+    """One tensor of :func:`momentum_direction`, with public tensor operations only."""
+    buf = param_state.get("momentum_buffer")
+    if buf is None:
+        buf = torch.clone(d)
+        param_state["momentum_buffer"] = buf
+    else:
+        buf.mul_(momentum).add_(d)
+    return d.add(buf, alpha=momentum) if nesterov else buf

@@ -47,12 +47,30 @@ class BetaLasso(GroupwiseOptimizer):
         has no momentum; 001 trains β-lasso without it.
     nesterov : bool, default False
         Nesterov momentum (step along d + τ b); needs ``momentum > 0``.
+    maximize : bool, default False
+        Maximise f: the data gradient's sign is flipped (the step is that of minimising −f
+        with the same ℓ1 penalty and threshold).
+    foreach : bool or None, default None
+        Use the ``torch._foreach_*`` implementation; None picks it when every parameter
+        of the group is a CUDA tensor (and the group is not differentiable), as
+        ``torch.optim`` does. Both implementations give the same numbers.
+    differentiable : bool, default False
+        Let autograd through the step (no ``torch.no_grad``): the new parameters are then
+        differentiable functions of the old ones and of the gradients (sign θ has
+        derivative 0, the threshold passes the derivative of the kept weights). Needs
+        ``foreach`` None or False.
 
     Raises
     ------
     ValueError
-        For a negative ``lr``, ``lam`` or ``beta``, a momentum outside [0, 1), or Nesterov
-        without momentum; the message names the argument.
+        For a negative ``lr``, ``lam`` or ``beta``, a momentum outside [0, 1), Nesterov
+        without momentum, a non-bool flag, or ``foreach=True`` with ``differentiable=True``;
+        the message names the argument.
+
+    Notes
+    -----
+    With ``lam = 0`` the step is ``torch.optim.SGD``'s with the same ``lr``, ``momentum``
+    and ``nesterov`` (no dampening, no weight decay), equal in float64 step for step.
 
     References
     ----------
@@ -60,28 +78,38 @@ class BetaLasso(GroupwiseOptimizer):
     """
 
     def __init__(self, params: Iterable, lr: float, lam: float, beta: float = 50.0,
-                 momentum: float = 0.0, nesterov: bool = False) -> None:
-        defaults = dict(lr=lr, lam=lam, beta=beta, momentum=momentum, nesterov=nesterov)
+                 momentum: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False) -> None:
+        defaults = dict(lr=lr, lam=lam, beta=beta, momentum=momentum, nesterov=nesterov,
+                        maximize=maximize, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        super().add_param_group(param_group)
-        group = self.param_groups[-1]
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
         check_lr(group["lr"])
         check_nonnegative("lam", group["lam"])
         check_nonnegative("beta", group["beta"])
         check_momentum(group["momentum"], group["nesterov"])
 
-    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor]) -> None:
+    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor],
+                    grads: list[torch.Tensor], foreach: bool) -> None:
         """Lines 2-3 of Algorithm 1 of 001 on the parameters of one group."""
-        grads = [p.grad for p in params]
-        lam, momentum = group["lam"], group["momentum"]
-        direction = torch._foreach_add(grads, torch._foreach_sign(params), alpha=lam)
-        if momentum != 0:
-            direction = momentum_direction(self.state, params, direction, momentum,
-                                           group["nesterov"])
-        torch._foreach_add_(params, direction, alpha=-group["lr"])
+        lam, momentum, lr = group["lam"], group["momentum"], group["lr"]
         threshold = group["beta"] * lam
+        if foreach:
+            direction = torch._foreach_add(grads, torch._foreach_sign(params), alpha=lam)
+            if momentum != 0:
+                direction = momentum_direction(self.state, params, direction, momentum,
+                                               group["nesterov"])
+            torch._foreach_add_(params, direction, alpha=-lr)
+        else:
+            for p, g in zip(params, grads, strict=True):
+                d = g.add(torch.sign(p), alpha=lam)
+                if momentum != 0:
+                    d = momentum_direction(self.state, [p], [d], momentum, group["nesterov"],
+                                           foreach=False)[0]
+                p.add_(d, alpha=-lr)
         if threshold > 0:
             for p in params:
-                p.masked_fill_(p.abs() < threshold, 0)
+                # The mask is not differentiated; detach keeps p.abs() out of the graph.
+                p.masked_fill_(p.detach().abs() < threshold, 0)

@@ -75,13 +75,25 @@ class SplitLBI(GroupwiseOptimizer):
         β W is added to the data gradient before the momentum buffer, so it is scaled by κα
         and accumulated. ``coupling_in_momentum=False, weight_decay_mode="gradient"``
         reproduces the released update.
+    maximize : bool, default False
+        Maximise L_n: the data gradient's sign is flipped; the coupling (W − Γ)/ν, the
+        V, Γ updates and weight decay are unchanged (the step of minimising −L_n).
+    foreach : bool or None, default None
+        Use the ``torch._foreach_*`` implementation; None picks it when every parameter
+        of the group is a CUDA tensor (and the group is not differentiable), as
+        ``torch.optim`` does. Both implementations give the same numbers.
+    differentiable : bool, default False
+        Let autograd through the step (no ``torch.no_grad``): W, V and Γ after a step are
+        differentiable functions of W, V, Γ, the momentum buffer and the gradient before
+        it (V and Γ are then replaced, not updated in place). Needs ``foreach`` None or
+        False.
 
     Raises
     ------
     ValueError
         κ <= 0, ν <= 0, negative α, λ or β, β >= 1 in decoupled mode, momentum outside
-        [0, 1), Nesterov without momentum, an unknown penalty or mode; the message names
-        the argument.
+        [0, 1), Nesterov without momentum, an unknown penalty or mode, a non-bool flag, or
+        ``foreach=True`` with ``differentiable=True``; the message names the argument.
 
     Notes
     -----
@@ -90,6 +102,15 @@ class SplitLBI(GroupwiseOptimizer):
     Theorem 1 of 004 prints α < 2 / (κ (Lip + 1/ν)) for the full-batch iteration; a
     sufficient bound is 2 / (κ L̃) with the joint Lipschitz constant L̃ of ∇L̄ (see
     :meth:`max_stable_lr`).
+
+    Relation to ``torch.optim.SGD`` (tested in float64, step for step): a group with
+    ``penalty=None`` is SGD with learning rate κα and the same momentum and Nesterov flag,
+    with ``weight_decay=β`` in ``"gradient"`` mode; in ``"decoupled"`` mode it is SGD with
+    weight decay 0 when β = 0, and with weight decay β/(κα) when there is no momentum
+    (with momentum, decoupled decay is not an SGD step). A penalised group whose Γ stays 0
+    (λ above every ‖V_g‖ reached, e.g. before the first group enters the path) moves W as
+    SGD with weight decay 1/ν (+ β in gradient mode) when ``coupling_in_momentum=True``;
+    as ν → ∞ that reduces to plain SGD with learning rate κα.
 
     References
     ----------
@@ -101,17 +122,18 @@ class SplitLBI(GroupwiseOptimizer):
                  weight_decay: float = 0.0, nesterov: bool = False,
                  penalty: str | None = "group", *, group_scaling: bool = False,
                  coupling_in_momentum: bool = True,
-                 weight_decay_mode: str = "decoupled") -> None:
+                 weight_decay_mode: str = "decoupled", maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False) -> None:
         defaults = dict(lr=lr, kappa=kappa, nu=nu, lam=lam, momentum=momentum,
                         weight_decay=weight_decay, nesterov=nesterov, penalty=penalty,
                         group_scaling=group_scaling,
                         coupling_in_momentum=coupling_in_momentum,
-                        weight_decay_mode=weight_decay_mode)
+                        weight_decay_mode=weight_decay_mode, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        super().add_param_group(param_group)
-        group = self.param_groups[-1]
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
         check_lr(group["lr"])
         check_positive("kappa", group["kappa"])
         check_positive("nu", group["nu"])
@@ -166,9 +188,18 @@ class SplitLBI(GroupwiseOptimizer):
             return GroupLasso(scale_by_size=group["group_scaling"])
         return PENALTIES[name]()
 
-    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor]) -> None:
+    def _step_group(self, group: dict[str, Any], params: list[torch.Tensor],
+                    grads: list[torch.Tensor], foreach: bool) -> None:
         """Eq. (4), (12)-(14) of 004 on the parameters of one group."""
-        grads = [p.grad for p in params]
+        if foreach:
+            self._step_group_foreach(group, params, grads)
+        else:
+            for p, g in zip(params, grads, strict=True):
+                self._step_param(group, p, g)
+
+    def _step_group_foreach(self, group: dict[str, Any], params: list[torch.Tensor],
+                            grads: list[torch.Tensor]) -> None:
+        """The group's step with the ``torch._foreach_*`` kernels (one device and dtype)."""
         alpha, kappa, nu = group["lr"], group["kappa"], group["nu"]
         momentum, decay = group["momentum"], group["weight_decay"]
         decoupled = group["weight_decay_mode"] == "decoupled"
@@ -199,6 +230,47 @@ class SplitLBI(GroupwiseOptimizer):
         if penalty is not None:
             torch._foreach_add_(V, coupling, alpha=alpha)
             for v, gamma in zip(V, Gamma, strict=True):
+                gamma.copy_(penalty.prox(v, group["lam"])).mul_(kappa)
+
+    def _step_param(self, group: dict[str, Any], p: torch.Tensor, grad: torch.Tensor) -> None:
+        """The step of one parameter with public tensor operations (the single-tensor path).
+
+        The same operations in the same order as :meth:`_step_group_foreach`. In a
+        differentiable group V and Γ are replaced by new tensors: the prox keeps V for
+        its backward, so V must not change in place afterwards.
+        """
+        alpha, kappa, nu = group["lr"], group["kappa"], group["nu"]
+        momentum, decay = group["momentum"], group["weight_decay"]
+        decoupled = group["weight_decay_mode"] == "decoupled"
+        penalty = self._penalty(group)
+
+        coupling = None
+        if penalty is not None:
+            (v,), (gamma,) = self._dual_state([p])
+            coupling = torch.sub(p, gamma).div_(nu)
+
+        d = grad
+        if decay != 0 and not decoupled:
+            d = d.add(p, alpha=decay)
+        if coupling is not None and group["coupling_in_momentum"]:
+            d = d.add(coupling)
+        if momentum != 0:
+            d = momentum_direction(self.state, [p], [d], momentum, group["nesterov"],
+                                   foreach=False)[0]
+        if coupling is not None and not group["coupling_in_momentum"]:
+            d = d.add(coupling)
+
+        if decay != 0 and decoupled:
+            p.mul_(1.0 - decay)
+        p.add_(d, alpha=-kappa * alpha)
+
+        if penalty is not None:
+            if group["differentiable"]:
+                state = self.state[p]
+                state["V"] = v = v.add(coupling, alpha=alpha)
+                state["Gamma"] = penalty.prox(v, group["lam"]).mul(kappa)
+            else:
+                v.add_(coupling, alpha=alpha)
                 gamma.copy_(penalty.prox(v, group["lam"])).mul_(kappa)
 
     def _dual_state(self, params: list[torch.Tensor]):
