@@ -170,3 +170,38 @@ def test_replication_nests_samples_across_sizes():
             weights.A, weights.B)
         gap = X_all[n:n + 200].reshape(200, -1) @ delta_x.ravel()
         assert row["prediction_error"] == pytest.approx(np.sqrt(np.mean(gap**2)), rel=1e-6)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["theorem2", "--inputs", "var1"], "--inputs"),
+    (["theorem1", "--paper-size"], "--paper-size"),
+    (["cp-kernels", "--points", "10"], "--points"),
+])
+def test_cli_refuses_flags_it_would_ignore(tmp_path, argv, flag):
+    with pytest.raises(SystemExit, match=f"{flag} does not apply"):
+        main(["simulate", *argv, "--out", str(tmp_path)])
+    assert not (tmp_path / "config.json").exists()        # refused before any work
+
+
+def test_cli_refuses_another_configuration_in_the_same_out(tmp_path):
+    base = ["simulate", "theorem1", "--inputs", "iid", "--reps", "2", "--points", "2",
+            "--no-progress", "--out", str(tmp_path)]
+    assert main([*base, "--settings", "S1"]) == 0
+    assert main([*base, "--settings", "S1"]) == 0             # the same one resumes
+    with pytest.raises(SystemExit, match=r"settings: \['S1'\] -> \['S3'\]"):
+        main([*base, "--settings", "S3"])
+    assert "S1" in json.loads((tmp_path / "summary.json").read_text())
+    assert main([*base, "--settings", "S3", "--overwrite"]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert "S3" in summary and "S1" not in summary
+    with pytest.raises(SystemExit, match="names no setting"):
+        main([*base, "--settings", " , "])
+
+
+def test_python_dash_m_runs_the_cli():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tensorcnn", "--version"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("tensorcnn ")
