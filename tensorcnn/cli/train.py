@@ -7,7 +7,10 @@ Multi-GPU / multi-node: launch with torchrun, e.g.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 
 def register(subparsers) -> None:
@@ -17,7 +20,12 @@ def register(subparsers) -> None:
         description="Train a CIFAR ResNet or a 001 family on a data set (files read from "
         "--data-root; digits and synthetic need none) with SGD, SplitLBI (004) or "
         "beta-lasso (001 Alg. 1). Checkpoints every epoch and resumes from --checkpoint. "
-        "Writes the per-epoch records to --out (.csv or .json).",
+        "Writes the per-epoch records to --out (.csv or .json). A checkpoint records the "
+        "run's configuration and a SHA-256 checksum: a corrupt file, or a rerun with any "
+        "other setting that changes the result (seed, lr, schedule, data, ...), is refused "
+        "with the differing keys named; more --epochs needs --extend, fewer is refused. "
+        "--out and --checkpoint are checked before training. Errors: one line on stderr, "
+        "exit code 2.",
     )
     from ..training.builders import DATA, MODELS, OPTIMIZERS
     from ..training.schedules import SCHEDULES
@@ -55,10 +63,73 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--checkpoint", type=Path, default=None)
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="checkpoint file: written after every epoch; if it exists, the "
+                        "run resumes from it (only with the same configuration)")
+    parser.add_argument("--extend", action="store_true",
+                        help="allow --epochs larger than the checkpoint's: the run continues "
+                        "from its last epoch with the schedule rebuilt for the new total "
+                        "(cosine: annealed over the new --epochs, so the lr jumps up at the "
+                        "resume epoch to the new curve's value there); the records of the "
+                        "added epochs carry extended_from")
     parser.add_argument("--out", type=Path, default=None, help="records file (.csv/.json)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr, exit code 2 (as argparse's usage errors)."""
+    print(f"tensorcnn train: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _digest(*tensors) -> str:
+    h = hashlib.sha256()
+    for tensor in tensors:
+        h.update(tensor.detach().cpu().contiguous().numpy())  # the buffer, no copy
+    return h.hexdigest()[:16]
+
+
+_OPTIMIZER_ARGS = {
+    "sgd": ("lr", "momentum", "weight_decay", "nesterov"),
+    "splitlbi": ("lr", "kappa", "nu", "lam", "momentum", "weight_decay", "nesterov",
+                 "conv_penalty", "linear_penalty"),
+    "beta-lasso": ("lr", "lam", "beta", "momentum", "nesterov", "first_layer_lam"),
+}
+
+
+def run_config(args: argparse.Namespace, train, test, *, lam: float, amp: bool,
+               world_size: int) -> dict[str, Any]:
+    """The settings of a ``tensorcnn train`` run that change its result (JSON-able).
+
+    Every argument that the run depends on, with defaults resolved (``lam``, ``amp``) and
+    those that the chosen model, data set, optimizer or schedule ignores left out; plus the
+    data's sizes, shapes and a SHA-256 of its contents (so ``--data-root`` may move).
+    Not included: ``--threads``, ``--checkpoint``, ``--out``, ``--no-progress``,
+    ``--extend``, ``--data-root``.
+    """
+    config: dict[str, Any] = {"model": args.model}
+    if not args.model.startswith("resnet"):
+        config["alpha"] = args.alpha
+    config["dataset"] = args.dataset
+    if args.dataset in ("digits", "synthetic"):
+        config["image_size"] = args.image_size
+    config.update(train_size=len(train), test_size=len(test),
+                  image_shape=list(train.image_shape), num_classes=train.num_classes,
+                  train_sha256=_digest(train.images, train.labels),
+                  test_sha256=_digest(test.images, test.labels))
+    config["optimizer"] = args.optimizer
+    values = {**vars(args), "lam": lam}
+    for name in _OPTIMIZER_ARGS[args.optimizer]:
+        config[name] = values[name]
+    config["schedule"] = args.schedule
+    if args.schedule == "step":
+        config["step_size"] = args.step_size
+    if args.schedule == "multistep":
+        config["milestones"] = list(args.milestones)
+    config.update(epochs=args.epochs, batch=args.batch, world_size=world_size,
+                  augment=args.augment, amp=amp, seed=args.seed)
+    return config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,14 +149,30 @@ def run(args: argparse.Namespace) -> int:
         write_records,
     )
     from ..training.builders import build_model, build_optimizer, load_data
+    from ..training.checkpoint import CheckpointError
+    from ..training.records import RECORD_SUFFIXES, check_output_file
 
     if args.epochs < 1 or args.batch < 1:
-        raise SystemExit("--epochs and --batch must be positive")
+        _fail(f"--epochs and --batch must be positive, got {args.epochs} and {args.batch}")
+    # The output paths are checked before any work, not after the last epoch.
+    if (args.out is not None and args.checkpoint is not None
+            and args.out.resolve() == args.checkpoint.resolve()):
+        _fail(f"--out and --checkpoint are the same file: {args.out}")
+    try:
+        if args.out is not None:
+            check_output_file(args.out, "--out", RECORD_SUFFIXES)
+        if args.checkpoint is not None:
+            check_output_file(args.checkpoint, "--checkpoint")
+    except ValueError as err:
+        _fail(str(err))
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     info = init_distributed()
     torch.manual_seed(args.seed)
-    train, test = load_data(args.dataset, args.data_root, args.image_size, args.seed)
+    try:
+        train, test = load_data(args.dataset, args.data_root, args.image_size, args.seed)
+    except (ValueError, FileNotFoundError) as err:
+        _fail(str(err))
     channels, size, _ = train.image_shape
     model = build_model(args.model, train.num_classes, channels, size, args.alpha)
     model = model.to(info.device)
@@ -98,8 +185,10 @@ def run(args: argparse.Namespace) -> int:
             nu=args.nu, lam=lam, conv_penalty=penalty[args.conv_penalty],
             linear_penalty=penalty[args.linear_penalty], beta=args.beta,
             first_layer_lam=args.first_layer_lam)
+        scheduler = make_scheduler(args.schedule, optimizer, args.epochs,
+                                   step_size=args.step_size, milestones=args.milestones)
     except ValueError as err:
-        raise SystemExit(str(err)) from err
+        _fail(str(err))
     normalize = Normalize(*train.channel_stats())
     augment = standard_augmentation(args.dataset) if args.augment else Compose([])
     train_loader = BatchLoader(train, args.batch, seed=args.seed,
@@ -107,19 +196,25 @@ def run(args: argparse.Namespace) -> int:
                                world_size=info.world_size, device=info.device)
     test_loader = BatchLoader(test, max(args.batch, 256), shuffle=False, transform=normalize,
                               rank=info.rank, world_size=info.world_size, device=info.device)
-    scheduler = make_scheduler(args.schedule, optimizer, args.epochs,
-                               step_size=args.step_size, milestones=args.milestones)
     callbacks = [weight_nonzeros()]
     if args.optimizer == "splitlbi":
         callbacks.append(splitlbi_metrics(test_loader))
-    records = fit(wrap_ddp(model, info.device), optimizer, train_loader, epochs=args.epochs,
-                  test_loader=test_loader, scheduler=scheduler, amp=args.amp,
-                  checkpoint_path=args.checkpoint, callbacks=callbacks,
-                  progress=not args.no_progress)
+    amp = info.device.type == "cuda" if args.amp is None else args.amp
+    config = run_config(args, train, test, lam=lam, amp=amp, world_size=info.world_size)
+    try:
+        records = fit(wrap_ddp(model, info.device), optimizer, train_loader,
+                      epochs=args.epochs, test_loader=test_loader, scheduler=scheduler,
+                      amp=amp, checkpoint_path=args.checkpoint, callbacks=callbacks,
+                      progress=not args.no_progress, config=config, extend=args.extend)
+    except CheckpointError as err:
+        _fail(str(err))
     if info.is_main:
         last = records[-1]
-        print(f"{args.model} / {args.optimizer} on {args.dataset}: epoch {last['epoch'] + 1}, "
-              f"train loss {last['train_loss']:.4f}, test accuracy "
+        if "extended_from" in last:
+            print(f"extended the run from {last['extended_from']} to {args.epochs} epochs "
+                  f"({args.schedule} schedule rebuilt for {args.epochs} epochs)")
+        print(f"{args.model} / {args.optimizer} on {args.dataset}: epoch {last['epoch'] + 1}"
+              f" of {args.epochs}, train loss {last['train_loss']:.4f}, test accuracy "
               f"{100 * last['test_accuracy']:.2f}%")
         if args.out is not None:
             print(f"wrote {write_records(records, args.out)}")

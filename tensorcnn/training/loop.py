@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,21 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import load_checkpoint, rng_states, save_checkpoint, set_rng_states
+from .checkpoint import (
+    CheckpointError,
+    CheckpointMismatchError,
+    config_diff,
+    format_diff,
+    jsonable,
+    load_checkpoint,
+    load_states,
+    rng_states,
+    save_checkpoint,
+    set_rng_states,
+)
 from .distributed import all_reduce_sum, barrier, dist_info, unwrap
 
-__all__ = ["train_epoch", "evaluate", "fit", "Callback"]
+__all__ = ["train_epoch", "evaluate", "fit", "harness_settings", "Callback"]
 
 Callback = Callable[..., dict[str, Any] | None]
 
@@ -115,12 +127,113 @@ def _gather(obj: Any) -> list[Any]:
     return [obj]
 
 
+_LOADER_SETTINGS = ("batch_size", "seed", "shuffle", "drop_last")
+_SCHEDULER_PROGRESS = ("last_epoch",)
+
+
+def harness_settings(model: nn.Module, optimizer: torch.optim.Optimizer, scheduler=None,
+                     train_loader=None) -> dict[str, Any]:
+    """The settings of a run that :func:`fit` can read off its objects, as flat keys.
+
+    ``model.class`` and ``model.<entry>`` (shape and dtype of every state-dict entry);
+    ``optimizer.class``, ``optimizer.groups`` and ``optimizer.group<i>.<key>`` (every
+    hyperparameter of every parameter group; ``lr`` is left out when the group has an
+    ``initial_lr``, i.e. when a scheduler owns it); ``scheduler.class`` and
+    ``scheduler.<key>`` (its state-dict entries except its progress: ``T_max``,
+    ``milestones``, ``base_lrs`` …); ``train_loader.<attr>`` for ``batch_size``, ``seed``,
+    ``shuffle``, ``drop_last`` and ``train_loader.size`` (examples) where the loader has
+    them. Taken before anything is loaded, so a fresh run and its resumption agree.
+    """
+    net = unwrap(model)
+    out: dict[str, Any] = {"model.class": type(net).__name__}
+    for name, value in net.state_dict().items():
+        out[f"model.{name}"] = f"{tuple(value.shape)} {value.dtype}"
+    out["optimizer.class"] = type(optimizer).__name__
+    out["optimizer.groups"] = len(optimizer.param_groups)
+    for i, group in enumerate(optimizer.param_groups):
+        for key, value in group.items():
+            if key == "params" or (key == "lr" and "initial_lr" in group):
+                continue
+            out[f"optimizer.group{i}.{key}"] = jsonable(value)
+        out[f"optimizer.group{i}.params"] = len(group["params"])
+    if scheduler is not None:
+        out["scheduler.class"] = type(scheduler).__name__
+        for key, value in scheduler.state_dict().items():
+            if key.startswith("_") or key in _SCHEDULER_PROGRESS:
+                continue
+            out[f"scheduler.{key}"] = jsonable(value)
+    if train_loader is not None:
+        for attr in _LOADER_SETTINGS:
+            if hasattr(train_loader, attr):
+                out[f"train_loader.{attr}"] = jsonable(getattr(train_loader, attr))
+        data = getattr(train_loader, "data", None)
+        if data is not None and hasattr(data, "__len__"):
+            out["train_loader.size"] = len(data)
+    return out
+
+
+def _short(diff: dict[str, tuple[Any, Any]], limit: int = 12) -> str:
+    keys = list(diff)
+    text = format_diff({k: diff[k] for k in keys[:limit]})
+    if len(keys) > limit:
+        text += f"; … and {len(keys) - limit} more"
+    return text
+
+
+def _check_resume(payload: dict[str, Any], path: Path, *, epochs: int,
+                  config: Mapping[str, Any] | None, settings: dict[str, Any],
+                  extend: bool) -> bool:
+    """Refuse to resume ``payload`` unless it is the same run; True when extending it."""
+    for key in ("epoch", "epochs", "records", "rng", "settings"):
+        if key not in payload:
+            raise CheckpointError(f"checkpoint {path} was not written by fit "
+                                  f"(no entry {key!r}): refusing to resume from it")
+    done, old_total = payload["epoch"] + 1, payload["epochs"]
+    if epochs < done:
+        raise CheckpointMismatchError(
+            f"checkpoint {path} holds {done} completed epochs (of a {old_total}-epoch run); "
+            f"epochs={epochs} is fewer: a run cannot be shortened (ask for {old_total} "
+            "epochs to get its records, or use another checkpoint path)")
+    longer = epochs > old_total
+    diff: dict[str, tuple[Any, Any]] = {}
+    if epochs != old_total and not (longer and extend):
+        diff["epochs"] = (old_total, epochs)
+    if config is not None:
+        diff.update(config_diff(payload.get("config") or {}, config, ignore=("epochs",)))
+    # A longer run's scheduler is built for the new total: its settings (T_max …) differ.
+    ignore = tuple(k for k in {**payload["settings"], **settings}
+                   if k.startswith("scheduler.") and k != "scheduler.class") if longer else ()
+    diff.update(config_diff(payload["settings"], settings, ignore=ignore))
+    if list(diff) == ["epochs"] and longer:
+        raise CheckpointMismatchError(
+            f"checkpoint {path} is of a {old_total}-epoch run and epochs={epochs} is more: "
+            f"pass extend=True (tensorcnn train --extend) to continue it to {epochs} epochs "
+            "with the schedule rebuilt for the new total, or use another checkpoint path")
+    if diff:
+        message = (f"checkpoint {path} is of another run; refusing to resume it with a "
+                   f"different configuration: {_short(diff)}")
+        if "epochs" in diff and not longer:
+            message += (f" (a shorter run has another schedule: ask for {old_total} epochs "
+                        "or use another checkpoint path)")
+        raise CheckpointMismatchError(message)
+    return longer and extend
+
+
+def _fast_forward(scheduler, steps: int) -> None:
+    """Step a fresh scheduler ``steps`` times (its lr values only; no training)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)`")
+        for _ in range(steps):
+            scheduler.step()
+
+
 def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epochs: int,
         test_loader=None, scheduler=None, loss_fn: Callable | None = None,
         amp: bool | None = None, amp_dtype: torch.dtype = torch.float16,
         checkpoint_path: str | Path | None = None, checkpoint_every: int = 1,
         resume: bool = True, callbacks: Sequence[Callback] = (),
-        progress: bool = True) -> list[dict[str, Any]]:
+        progress: bool = True, config: Mapping[str, Any] | None = None,
+        extend: bool = False) -> list[dict[str, Any]]:
     """Train for ``epochs`` epochs and return one record (a flat dict) per epoch.
 
     Each epoch: ``train_loader.set_epoch(epoch)`` (if it has it), one :func:`train_epoch`,
@@ -131,6 +244,28 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
     the earlier records restored — so a killed run, resumed, ends where an uninterrupted
     one would (when the data order and augmentation are seeded per epoch, as in
     :class:`~tensorcnn.training.BatchLoader`).
+
+    A checkpoint is resumed only by the run that wrote it. It records ``epochs``, the
+    caller's ``config`` and the :func:`harness_settings` of the objects passed (model
+    entries' shapes, optimizer hyperparameters, scheduler settings, loader batch size and
+    seed); before the first epoch they are compared with this call's, and any difference
+    raises :class:`~tensorcnn.training.checkpoint.CheckpointMismatchError` naming the
+    differing keys (old -> new). A corrupt or unreadable file raises
+    :class:`~tensorcnn.training.checkpoint.CheckpointError` naming it.
+
+    **Epochs.** Fewer ``epochs`` than the checkpoint's completed epochs is refused; fewer
+    than its total is refused too (the schedule would differ). More epochs is refused
+    unless ``extend=True``. Extending rebuilds the schedule for the new total: pass a
+    ``scheduler`` built for the new ``epochs`` (e.g. ``make_scheduler("cosine", opt,
+    new_epochs)``); its settings (``T_max`` …) may differ from the checkpoint's, its class
+    may not. It is not loaded from the checkpoint but stepped from epoch 0 to the resume
+    epoch ``k``, so every epoch from ``k`` on gets exactly the lr that a fresh run of
+    ``epochs`` epochs has at that epoch (cosine: annealing over the new total, continued
+    from epoch ``k``). The lr therefore jumps at the resume epoch: a finished 6-epoch
+    cosine run ends near 0, and its extension to 8 restarts at the 8-epoch curve's
+    value at epoch 6. Everything else (model, optimizer state, RNG, records) continues.
+    The records of the epochs trained after an extension carry ``extended_from`` (the
+    total it extended).
 
     Parameters
     ----------
@@ -149,20 +284,38 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
     amp_dtype : torch.dtype
         float16 (default) or bfloat16.
     checkpoint_path : path, optional
-        Written by rank 0 only, atomically.
+        Written by rank 0 only, atomically, with a checksum.
+    checkpoint_every : int
+        Epochs between checkpoints (the last epoch is always saved).
+    resume : bool
+        Continue from an existing ``checkpoint_path`` (else it is overwritten).
     callbacks : sequence of callables
         ``callback(epoch=…, model=…, optimizer=…, record=…)`` after evaluation; a returned
         dict is merged into the epoch's record (e.g. Γ sparsity, sparse-model accuracy).
     progress : bool
         tqdm bars on rank 0; the function prints nothing else.
+    config : mapping, optional
+        The run's configuration (JSON-able: the arguments that change the result). Saved
+        in the checkpoint and, when given, compared with the saved one on resume (a
+        checkpoint without one then differs in every key); its ``epochs`` entry, if any,
+        is compared through ``epochs``. Without it only the :func:`harness_settings` and
+        ``epochs`` are compared.
+    extend : bool
+        Allow ``epochs`` larger than the checkpoint's total (see above).
 
     Returns
     -------
     list of dict
         ``epoch``, ``lr`` (of the first group, at the epoch's start), ``train_loss``,
         ``train_accuracy``, ``test_loss``, ``test_accuracy`` (with a test loader),
-        ``seconds``, and the callbacks' fields. The caller writes them (see
-        :func:`~tensorcnn.training.write_records`).
+        ``seconds``, the callbacks' fields, and ``extended_from`` after an extension. The
+        caller writes them (see :func:`~tensorcnn.training.write_records`).
+
+    Raises
+    ------
+    CheckpointError
+        The checkpoint is unreadable or corrupt, or (:class:`CheckpointMismatchError`)
+        belongs to another run; raised before the first epoch.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -175,15 +328,38 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
     scaler = torch.amp.GradScaler(device.type,
                                   enabled=bool(amp and amp_dtype == torch.float16
                                                and device.type == "cuda"))
+    settings = harness_settings(model, optimizer, scheduler, train_loader)
+    saved_config = None if config is None else jsonable(dict(config))
     records: list[dict[str, Any]] = []
+    extensions: list[dict[str, int]] = []
     start = 0
+    if checkpoint_path is not None and Path(checkpoint_path).is_dir():
+        raise CheckpointError(f"checkpoint {checkpoint_path} is a folder, not a file")
     if checkpoint_path is not None and resume and Path(checkpoint_path).exists():
-        payload = load_checkpoint(checkpoint_path, map_location=device, model=unwrap(model),
-                                  optimizer=optimizer, scheduler=scheduler, scaler=scaler)
+        path = Path(checkpoint_path)
+        payload = load_checkpoint(path, map_location=device)
+        extending = _check_resume(payload, path, epochs=epochs, config=config,
+                                  settings=settings, extend=extend)
+        start = payload["epoch"] + 1
+        extensions = list(payload.get("extensions", []))
+        if extending:
+            # The schedule of the new total, from epoch 0 to the resume epoch (lr only).
+            if scheduler is not None:
+                _fast_forward(scheduler, start)
+            lrs = [group["lr"] for group in optimizer.param_groups]
+            load_states(payload, path, model=unwrap(model), optimizer=optimizer,
+                        scaler=scaler)
+            for group, lr in zip(optimizer.param_groups, lrs, strict=True):
+                group["lr"] = lr
+            extensions.append({"at_epoch": start, "from_epochs": payload["epochs"],
+                               "to_epochs": epochs})
+        else:
+            load_states(payload, path, model=unwrap(model), optimizer=optimizer,
+                        scheduler=scheduler, scaler=scaler)
         rng = payload["rng"]
         set_rng_states(rng[info.rank] if len(rng) == info.world_size else rng[0])
-        start = payload["epoch"] + 1
         records = list(payload["records"])
+    extended_from = extensions[-1]["from_epochs"] if extensions else None
 
     bar = tqdm(range(start, epochs), desc="epochs", initial=start, total=epochs,
                disable=not progress or not info.is_main)
@@ -206,6 +382,8 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
                 record.update(extra)
         if scheduler is not None:
             scheduler.step()
+        if extended_from is not None:
+            record["extended_from"] = extended_from
         record["seconds"] = time.perf_counter() - tic
         records.append(record)
         bar.set_postfix(loss=f"{train['loss']:.4f}")
@@ -215,6 +393,8 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
             if info.is_main:
                 save_checkpoint(checkpoint_path, model=unwrap(model), optimizer=optimizer,
                                 scheduler=scheduler, scaler=scaler, epoch=epoch,
-                                records=records, rng=states)
+                                epochs=epochs, records=records, rng=states,
+                                config=saved_config, settings=settings,
+                                extensions=extensions)
             barrier()
     return records

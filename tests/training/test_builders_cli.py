@@ -57,9 +57,10 @@ def test_train_command_writes_records_and_resumes(tmp_path, capsys, restore_thre
     assert [r["epoch"] for r in rows] == ["0", "1"]
     assert "density/conv1.linear.weight" in rows[0]
     argv[argv.index("--epochs") + 1] = "3"
-    assert main(argv) == 0  # resumes after epoch 1 and runs one more
+    assert main([*argv, "--extend"]) == 0  # resumes after epoch 1 and runs one more
     rows = list(csv.DictReader(open(tmp_path / "r.csv")))
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
+    assert [r["extended_from"] for r in rows] == ["", "", "2"]
     assert "test accuracy" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["train", "--optimizer", "splitlbi", "--kappa", "0", "--dataset", "synthetic",
