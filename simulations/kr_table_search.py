@@ -31,7 +31,7 @@ GRIDS = {
                         block_a_t1=["funnel", "widening"], shortcut_t1=["conv3x3", "projection"],
                         revise_first_group=[True, False]),
     "kr_resnext": dict(stem=[24, 64], max_pool=[False, True], first_stride=[1, 2],
-                       cardinality=[1, 2, 29, 58]),
+                       cardinality=[16, 32, 64]),
     "kr_shufflenet": dict(stem_stride=[1, 2], max_pool=[False, True],
                           final_conv=[0, 512, 1024, 2048],
                           down_branch_t1=["conv3x3", "standard"]),

@@ -43,6 +43,11 @@ class AblationConfig:
         Use only the first examples (smoke runs).
     threads : int or None
         ``torch.set_num_threads`` for the run (None: leave torch's default).
+    design : dict
+        Overrides of the network's design dataclass (e.g. ``ResNeXtDesign``); empty: the
+        defaults, which reproduce the paper's #Params/#FLOPs (``docs/ablation.md``).
+        ``kr_resnext`` with ``design=dict(tensorcnn.nets.kr_resnext.SHUFFLE_WIDTHS)``
+        builds 003's literal "R = 24, 58, 116, 232" reading instead.
     """
 
     network: str = "kr_resnet41"
@@ -89,7 +94,9 @@ class AblationConfig:
 CONFIGS: dict[str, AblationConfig] = {
     # 003 §4.2 (Table 2): the 41-layer ResNet on CIFAR-10 (SVHN: --dataset svhn).
     "paper": AblationConfig(),
-    # 003 App. A.5.2 (Table 3): ResNeXt / ShuffleNet v2 on SVHN, 350 epochs.
+    # 003 App. A.5.2 (Table 3): ResNeXt / ShuffleNet v2 on SVHN, 350 epochs. ResNeXt: the
+    # 41-layer skeleton with 32-group 3×3 convs, R = 64, 128, 256 (kr_resnext's default,
+    # 1.46M / 2.13M / 4.44M for t = 1, 2, 4); ShuffleNet: --network kr_shufflenet.
     "paper-table3": AblationConfig(network="kr_resnext", dataset="svhn", t_values=(1, 2, 4),
                                    epochs=350),
     # 003 §4.2 (Table 2, UCF101): Kinetics-pretrained 3D ResNet-18 + 4 Blocks B, frozen

@@ -3,19 +3,37 @@
 The paper prints parameters in millions with two decimals ("5.56M") and MACs in GMac
 ("0.17GMac", ptflops' unit; three decimals for UCF101's added blocks). A count
 *matches a cell* when it rounds to the printed number at the printed precision.
+
+MAC conventions (:data:`CONVENTIONS`):
+
+* ``"paper"`` (the cells'): convolutions (k² C_in C_out / g per output position), batch norm
+  (2 per element) and linear layers — ReLU and pooling **not** counted. That is what
+  ptflops counted before 0.7.1 (2023; 003 is from 2020) on networks that apply ReLU and
+  pooling as ``torch.nn.functional`` calls (pytorch-cifar's style): its PyTorch backend saw
+  ``nn.Module`` layers only. Every cell of Tables 2–3 that matches in the ``"ptflops"``
+  convention matches in this one too, and the t = 1 cells of Table 3 match only in this one
+  (ResNeXt 0.0547 vs 0.0552 GMac, ShuffleNet 0.0549 vs 0.0553, printed 0.05).
+* ``"ptflops"``: + 1 MAC per output element of a ReLU and 1 per input element of a pooling
+  layer, as ptflops 0.7.5 counts ``nn.ReLU`` / pooling modules — the networks'
+  closed-form ``cost()`` (:mod:`tensorcnn.blocks.costs`), tested against ptflops itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import torch
+from torch import nn
 
 from ..blocks.costs import Cost
 
-__all__ = ["NETWORKS", "PAPER", "CountRow", "PaperCell", "count_rows", "matches_printed",
-           "network_cost"]
+__all__ = ["CONVENTIONS", "NETWORKS", "PAPER", "CountRow", "PaperCell", "activation_macs",
+           "count_rows", "matches_printed", "network_cost"]
+
+#: MAC conventions of :func:`network_cost` (module docstring).
+CONVENTIONS = ("paper", "ptflops")
 
 
 @dataclass(frozen=True)
@@ -47,40 +65,82 @@ PAPER: list[PaperCell] = (
 )
 
 
-def _resnet41(t: int, design: dict) -> Cost:
+def _resnet41(t: int, design: dict) -> tuple[Cost, nn.Module, tuple[int, ...]]:
     from ..nets.kr_resnet import kr_resnet41
-    return kr_resnet41(t, **design).cost(32)
+    model = kr_resnet41(t, **design)
+    return model.cost(32), model, (3, 32, 32)
 
 
-def _resnet3d18(t: int, design: dict) -> Cost:
+def _resnet3d18(t: int, design: dict) -> tuple[Cost, nn.Module, tuple[int, ...]]:
     from ..nets.kr_resnet3d import kr_resnet3d18
-    return kr_resnet3d18(t, **design).added_cost((1, 4, 4))
+    model = kr_resnet3d18(t, **design)
+    return model.added_cost((1, 4, 4)), nn.Sequential(model.blocks, model.head), (512, 1, 4, 4)
 
 
-def _resnext(t: int, design: dict) -> Cost:
+def _resnext(t: int, design: dict) -> tuple[Cost, nn.Module, tuple[int, ...]]:
     from ..nets.kr_resnext import kr_resnext
-    return kr_resnext(t, **design).cost(32)
+    model = kr_resnext(t, **design)
+    return model.cost(32), model, (3, 32, 32)
 
 
-def _shufflenet(t: int, design: dict) -> Cost:
+def _shufflenet(t: int, design: dict) -> tuple[Cost, nn.Module, tuple[int, ...]]:
     from ..nets.kr_shufflenet import kr_shufflenet
-    return kr_shufflenet(t, **design).cost(32)
+    model = kr_shufflenet(t, **design)
+    return model.cost(32), model, (3, 32, 32)
 
 
-#: Network name → cost(t, design overrides) of what the paper's table counts (whole net at
-#: 32×32; for the 3D net the added blocks + FC on 16×112×112 clips).
-NETWORKS: dict[str, Callable[[int, dict], Cost]] = {
+#: Network name → (closed-form cost, module counted, its input shape) for (t, design
+#: overrides), of what the paper's table counts: the whole net at 32×32; for the 3D net
+#: the added blocks + FC on 16×112×112 clips (backbone output 512×1×4×4).
+NETWORKS: dict[str, Callable[[int, dict], tuple[Cost, nn.Module, tuple[int, ...]]]] = {
     "kr_resnet41": _resnet41, "kr_resnet3d18": _resnet3d18, "kr_resnext": _resnext,
     "kr_shufflenet": _shufflenet}
 
+_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU)
+_POOLS = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd,
+          nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
 
-def network_cost(network: str, t: int, **design) -> Cost:
-    """Closed-form cost of ``network`` (a key of :data:`NETWORKS`) built on the meta
-    device (no memory for the weights)."""
+
+def activation_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
+    """MACs of ``model``'s activation and pooling modules in ptflops' count: 1 per output
+    element of an activation, 1 per input element of a pooling layer, for one forward pass
+    on a (1, *input_shape) input (run on the model's device: the meta device costs nothing).
+    """
+    total = 0
+
+    def hook(module, inputs, output):
+        nonlocal total
+        total += math.prod((inputs[0] if isinstance(module, _POOLS) else output).shape)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, _ACTIVATIONS + _POOLS)]
+    parameter = next(model.parameters(), None)
+    kwargs = {} if parameter is None else dict(dtype=parameter.dtype, device=parameter.device)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros((1, *input_shape), **kwargs))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return total
+
+
+def network_cost(network: str, t: int, convention: str = "paper", **design) -> Cost:
+    """Cost of ``network`` (a key of :data:`NETWORKS`) built on the meta device (no memory
+    for the weights): closed-form parameters, and MACs in ``convention`` (one of
+    :data:`CONVENTIONS`; ``"paper"``: ReLU and pooling not counted)."""
     if network not in NETWORKS:
         raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     with torch.device("meta"):
-        return NETWORKS[network](t, design)
+        cost, model, input_shape = NETWORKS[network](t, design)
+        if convention == "ptflops":
+            return cost
+        return Cost(cost.params, cost.macs - activation_macs(model, input_shape))
 
 
 def matches_printed(value: float, printed: float, decimals: int) -> bool:
@@ -101,6 +161,9 @@ class CountRow:
     paper_gmacs: float
     params_match: bool
     gmacs_match: bool
+    #: The ReLU and pooling MACs left out of ``macs`` (paper convention); ``macs +
+    #: activation_macs`` is the ptflops-0.7.5 count (the networks' closed-form ``cost()``).
+    activation_macs: int = 0
 
     @property
     def params_rel_diff(self) -> float:
@@ -112,14 +175,20 @@ class CountRow:
         """(ours − paper) / paper for the MACs."""
         return self.macs / (self.paper_gmacs * 1e9) - 1
 
+    @property
+    def ptflops_macs(self) -> int:
+        """The MACs with ReLU and pooling counted (ptflops 0.7.5 on ``nn`` modules)."""
+        return self.macs + self.activation_macs
+
     def as_dict(self) -> dict:
         return {**asdict(self), "params_rel_diff": self.params_rel_diff,
-                "gmacs_rel_diff": self.gmacs_rel_diff}
+                "gmacs_rel_diff": self.gmacs_rel_diff, "closed_form_macs": self.ptflops_macs}
 
 
 def count_rows(networks: Iterable[str] | None = None,
                designs: dict[str, dict] | None = None) -> list[CountRow]:
-    """Our #Params and #MACs next to every cell of 003 Tables 2–3.
+    """Our #Params and #MACs (paper convention: ReLU and pooling not counted) next to every
+    cell of 003 Tables 2–3.
 
     Parameters
     ----------
@@ -134,9 +203,12 @@ def count_rows(networks: Iterable[str] | None = None,
     for cell in PAPER:
         if cell.network not in wanted:
             continue
-        cost = network_cost(cell.network, cell.t, **designs.get(cell.network, {}))
+        design = designs.get(cell.network, {})
+        cost = network_cost(cell.network, cell.t, **design)
+        full = network_cost(cell.network, cell.t, "ptflops", **design)
         rows.append(CountRow(
             cell.table, cell.network, cell.t, cost.params, cost.macs, cell.params_m,
             cell.gmacs, matches_printed(cost.params / 1e6, cell.params_m, cell.params_decimals),
-            matches_printed(cost.macs / 1e9, cell.gmacs, cell.gmacs_decimals)))
+            matches_printed(cost.macs / 1e9, cell.gmacs, cell.gmacs_decimals),
+            full.macs - cost.macs))
     return rows

@@ -1,5 +1,7 @@
 """``tensorcnn count kr-tables``: #Params and #FLOPs of the K/R ablation networks next to
-003 Tables 2–3 (each network built for every t, counted in closed form, ptflops convention).
+003 Tables 2–3 (each network built for every t, counted in closed form; MACs in the
+cells' convention — convolutions, batch norm and linear layers, ReLU and pooling not
+counted, see :mod:`tensorcnn.ablation.tables`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def run_tables(args: argparse.Namespace) -> int:
     rows = count_rows(args.network or None)
     header = (f"{'table':<8}{'network':<15}{'t':>3}{'#Params':>12}{'paper':>8}{'diff':>8}"
               f"{'':>4}{'#FLOPs GMac':>13}{'paper':>7}{'diff':>8}")
-    print(header + ("  ptflops GMac" if args.ptflops else ""))
+    print(header + ("  ptflops GMac (+ReLU, pooling)" if args.ptflops else ""))
     records = []
     for row in rows:
         line = (f"{row.table:<8}{row.network:<15}{row.t:>3}{row.params / 1e6:>11.3f}M"
@@ -48,6 +50,8 @@ def run_tables(args: argparse.Namespace) -> int:
         print(line)
         records.append(record)
     n_ok = sum(r.params_match and r.gmacs_match for r in rows)
+    print("GMac: convolutions, batch norm and linear layers (ReLU and pooling not counted, as "
+          "ptflops < 0.7.1 counted the papers' networks)")
     print(f"{n_ok} of {len(rows)} rows match both printed cells "
           "(see docs/ablation.md for the cells that cannot)")
     if args.out is not None:

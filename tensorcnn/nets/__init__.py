@@ -10,7 +10,7 @@
 from .families import FAMILIES, alpha_for_budget, build_family, family_macs, family_n_params
 from .kr_resnet import kr_resnet41
 from .kr_resnet3d import kr_resnet3d18, load_pretrained_backbone
-from .kr_resnext import kr_resnext
+from .kr_resnext import kr_resnext, kr_resnext_shufflewidths
 from .kr_shufflenet import kr_shufflenet
 from .local import LocallyConnected2d
 from .resnet_cifar import ResNetCIFAR, resnet_cifar
@@ -26,6 +26,7 @@ __all__ = [
     "kr_resnet3d18",
     "kr_resnet41",
     "kr_resnext",
+    "kr_resnext_shufflewidths",
     "kr_shufflenet",
     "load_pretrained_backbone",
     "resnet_cifar",
