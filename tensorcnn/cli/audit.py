@@ -105,6 +105,11 @@ def run_audit(args: argparse.Namespace) -> int:
         raise SystemExit(f"audit failed: {error}") from error
     print(f"{args.model}: input {tuple(args.input_shape)}, {_millions(report.total_params)} "
           f"params, {report.total_macs / 1e9:.3f} GMac, {len(report.blocks)} compressed blocks")
+    if report.uncounted:
+        print(f"warning: {len(report.uncounted)} modules have no MAC handler and are not "
+              f"counted ({', '.join(report.uncounted[:5])}"
+              f"{', …' if len(report.uncounted) > 5 else ''}); "
+              "see tensorcnn.counting.register_macs")
     header = (f"{'block':<22}{'kind':<22}{'C':>6}{'R':>6}{'K':>6}{'t=K/R':>7}{'R/C':>6}"
               f"{'params':>11}{'MACs':>13}{'params t=1':>12}{'MACs saved':>13}")
     print(header)

@@ -29,7 +29,8 @@ from dataclasses import asdict, dataclass, field
 
 from torch import nn
 
-from .trace import LeafCall, call_macs, trace_calls
+from .registry import check_unknown
+from .trace import LeafCall, _macs, _report_uncounted, trace_calls, uncounted_modules
 
 __all__ = ["AuditReport", "BlockRow", "audit"]
 
@@ -82,6 +83,9 @@ class AuditReport:
     total_params: int
     total_macs: int
     blocks: list[BlockRow] = field(default_factory=list)
+    #: Qualified names of the modules whose MACs are not counted (priced 0): leaves with no
+    #: handler in :mod:`.registry`, modules with children and parameters of their own.
+    uncounted: tuple[str, ...] = ()
 
     @property
     def params_saved(self) -> int:
@@ -94,7 +98,13 @@ class AuditReport:
     def as_dict(self) -> dict:
         return {"input_shape": list(self.input_shape), "total_params": self.total_params,
                 "total_macs": self.total_macs, "params_saved": self.params_saved,
-                "macs_saved": self.macs_saved, "blocks": [r.as_dict() for r in self.blocks]}
+                "macs_saved": self.macs_saved, "blocks": [r.as_dict() for r in self.blocks],
+                "uncounted": list(self.uncounted)}
+
+
+def _call_macs(call: LeafCall, out_channels: int | None = None) -> int:
+    """MACs of a call, 0 for an uncounted one (reported once by :func:`audit`)."""
+    return _macs(call, out_channels) or 0
 
 
 def _is_pointwise(conv: _Conv) -> bool:
@@ -154,7 +164,7 @@ def _match(calls: list[LeafCall]):
 def _row(name: str, module: nn.Module, calls: list[LeafCall], found, main, shortcut) -> BlockRow:
     kind, C, R, K = found
     params = sum(p.numel() for p in module.parameters())
-    macs = sum(call_macs(call) for call in calls)
+    macs = sum(_call_macs(call) for call in calls)
     if K <= R:
         # No redundancy to remove (Corollary 1 needs K > R): t = 1 costs what the block costs.
         params_t1, macs_t1 = params, macs
@@ -167,7 +177,7 @@ def _row(name: str, module: nn.Module, calls: list[LeafCall], found, main, short
                 resized.add(id(calls[following]))
         resized |= {id(c) for c in calls[last + 1:] if not isinstance(c.module, _CONVS)
                     and len(c.output_shape) > 1 and c.output_shape[1] == K}
-        macs_t1 = sum(call_macs(c, out_channels=R) if id(c) in resized else call_macs(c)
+        macs_t1 = sum(_call_macs(c, out_channels=R) if id(c) in resized else _call_macs(c)
                       for c in calls)
         params_t1, seen = params, set()
         for call in calls:
@@ -187,7 +197,7 @@ def _row(name: str, module: nn.Module, calls: list[LeafCall], found, main, short
                     params=params, macs=macs, params_t1=params_t1, macs_t1=macs_t1)
 
 
-def audit(model: nn.Module, input_shape: Sequence[int]) -> AuditReport:
+def audit(model: nn.Module, input_shape: Sequence[int], unknown: str = "warn") -> AuditReport:
     """Find the compressed blocks of ``model`` and report their K, R, t = K/R and costs.
 
     Parameters
@@ -196,14 +206,30 @@ def audit(model: nn.Module, input_shape: Sequence[int]) -> AuditReport:
         Any model taking a (1, *input_shape) tensor; it is run once on zeros (eval mode).
     input_shape : tuple of ints
         One input without the batch axis, e.g. (3, 224, 224).
+    unknown : {"warn", "raise"}
+        What modules the MACs cannot be counted for (a leaf with no handler in
+        :mod:`.registry`, see :func:`~tensorcnn.counting.trace.uncounted_modules`) do: one
+        :class:`~tensorcnn.counting.registry.UncountedModuleWarning` naming them, or an
+        :class:`~tensorcnn.counting.registry.UncountedModuleError`.
 
     Returns
     -------
     AuditReport
         ``blocks`` in forward order (a list of :class:`BlockRow`), ``total_params`` and
-        ``total_macs`` of the model (ptflops convention); ``as_dict()`` for JSON.
+        ``total_macs`` of the model (ptflops convention), ``uncounted`` (names of the
+        modules priced 0 for want of a handler); ``as_dict()`` for JSON.
+
+    Raises
+    ------
+    UncountedModuleError
+        With ``unknown="raise"`` when a module is uncounted.
+    ValueError, TypeError
+        For a bad ``input_shape``, ``unknown`` or ``model``.
     """
+    check_unknown(unknown)
     calls = trace_calls(model, input_shape)
+    found = uncounted_modules(model, calls)
+    _report_uncounted(found, unknown, 2)
     claimed: set[int] = set()
     rows = []
     # Shallowest first, so a block is reported at the largest module that is exactly it.
@@ -220,5 +246,6 @@ def audit(model: nn.Module, input_shape: Sequence[int]) -> AuditReport:
         rows.append((calls.index(inside[0]), _row(name, module, inside, *matched)))
     rows.sort(key=lambda item: item[0])
     total_params = sum(p.numel() for p in model.parameters())
-    return AuditReport(tuple(input_shape), total_params, sum(call_macs(c) for c in calls),
-                       [row for _, row in rows])
+    return AuditReport(tuple(input_shape), total_params, sum(_call_macs(c) for c in calls),
+                       [row for _, row in rows],
+                       tuple(dict.fromkeys(name for name, _, _ in found)))
