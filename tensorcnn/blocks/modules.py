@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._validation import check_int
 from ..cnn.geometry import normalize_per_mode
 from .costs import Cost, activation_cost, conv_cost, conv_output_size, norm_cost
 
@@ -51,11 +52,6 @@ __all__ = [
 
 ActivationFactory = Callable[[], nn.Module] | None
 SHORTCUTS = ("auto", "identity", "projection", "none")
-
-
-def _int(value: Any, name: str, minimum: int = 1) -> int:
-    (value,) = normalize_per_mode(value, name, 1, minimum=minimum)
-    return value
 
 
 def _conv_unit(in_channels: int, out_channels: int, kernel: int, stride: int, groups: int,
@@ -171,11 +167,12 @@ class Bottleneck(CompressedBlock):
         self.config = dict(in_channels=in_channels, rank=rank, out_channels=out_channels,
                            kernel_size=kernel_size, stride=stride, groups=groups,
                            activation=activation, batch_norm=batch_norm, shortcut=shortcut)
-        C, R, K = (_int(in_channels, "in_channels"), _int(rank, "rank"),
-                   _int(out_channels, "out_channels"))
+        C, R, K = (check_int(in_channels, "in_channels"), check_int(rank, "rank"),
+                   check_int(out_channels, "out_channels"))
         self.in_channels, self.rank, self.out_channels = C, R, K
-        self.kernel_size, self.stride = _int(kernel_size, "kernel_size"), _int(stride, "stride")
-        self.groups = _int(groups, "groups")
+        self.kernel_size = check_int(kernel_size, "kernel_size")
+        self.stride = check_int(stride, "stride")
+        self.groups = check_int(groups, "groups")
         if R % self.groups:
             raise ValueError(f"rank R = {R} must be a multiple of groups = {self.groups}")
         self.batch_norm, self.activated = bool(batch_norm), activation is not None
@@ -269,9 +266,10 @@ class DepthwiseSeparable(CompressedBlock):
         self.config = dict(in_channels=in_channels, out_channels=out_channels,
                            kernel_size=kernel_size, stride=stride, activation=activation,
                            batch_norm=batch_norm)
-        C, K = _int(in_channels, "in_channels"), _int(out_channels, "out_channels")
+        C, K = check_int(in_channels, "in_channels"), check_int(out_channels, "out_channels")
         self.in_channels, self.rank, self.out_channels = C, C, K
-        self.kernel_size, self.stride = _int(kernel_size, "kernel_size"), _int(stride, "stride")
+        self.kernel_size = check_int(kernel_size, "kernel_size")
+        self.stride = check_int(stride, "stride")
         self.batch_norm, self.activated = bool(batch_norm), activation is not None
         self.branch = nn.Sequential(OrderedDict(
             _conv_unit(C, C, self.kernel_size, self.stride, C, batch_norm, activation,
@@ -315,11 +313,12 @@ class InvertedResidual(CompressedBlock):
         self.config = dict(in_channels=in_channels, out_channels=out_channels,
                            expansion=expansion, kernel_size=kernel_size, stride=stride,
                            activation=activation, batch_norm=batch_norm, shortcut=shortcut)
-        C, K = _int(in_channels, "in_channels"), _int(out_channels, "out_channels")
-        self.expansion = _int(expansion, "expansion")
+        C, K = check_int(in_channels, "in_channels"), check_int(out_channels, "out_channels")
+        self.expansion = check_int(expansion, "expansion")
         R = C * self.expansion
         self.in_channels, self.rank, self.out_channels = C, R, K
-        self.kernel_size, self.stride = _int(kernel_size, "kernel_size"), _int(stride, "stride")
+        self.kernel_size = check_int(kernel_size, "kernel_size")
+        self.stride = check_int(stride, "stride")
         self.batch_norm, self.activated = bool(batch_norm), activation is not None
         if shortcut == "projection":
             raise ValueError("an inverted residual has an identity shortcut or none")
@@ -377,9 +376,10 @@ class ShuffleV2Unit(CompressedBlock):
         self.config = dict(in_channels=in_channels, rank=rank, out_channels=out_channels,
                            kernel_size=kernel_size, stride=stride, activation=activation,
                            batch_norm=batch_norm)
-        C, R, K = (_int(in_channels, "in_channels"), _int(rank, "rank"),
-                   _int(out_channels, "out_channels"))
-        self.kernel_size, self.stride = _int(kernel_size, "kernel_size"), _int(stride, "stride")
+        C, R, K = (check_int(in_channels, "in_channels"), check_int(rank, "rank"),
+                   check_int(out_channels, "out_channels"))
+        self.kernel_size = check_int(kernel_size, "kernel_size")
+        self.stride = check_int(stride, "stride")
         if self.stride not in (1, 2):
             raise ValueError(f"a ShuffleNet v2 unit has stride 1 or 2, got {stride}")
         if self.stride == 1 and C % 2:

@@ -39,16 +39,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import tensorly as tl
 
-from .._backend import like, on_backend_of
-from ..tenalg import interleave_kron, kron_sum, mode_products
+from .._backend import on_backend_of
+from ..tenalg import interleave_kron, kron_sum
+from ._base import _TuckerLikeSpec
 from .geometry import StageGeometry, normalize_per_mode
-from .spec import check_batch, check_stack
 
 __all__ = ["ConvPoolStage", "DeepCNNSpec"]
 
@@ -78,7 +77,7 @@ class ConvPoolStage:
     pool_stride: int | Sequence[int] | None = None
 
 
-class DeepCNNSpec:
+class DeepCNNSpec(_TuckerLikeSpec):
     r"""A stack of conv → average-pool stages and an FC layer, with linear activations.
 
     See the module docstring for the exact class of networks and the nested-doll formula
@@ -173,8 +172,7 @@ class DeepCNNSpec:
         return f"DeepCNNSpec(input_shape={self.input_shape}, stages={self.geometries})"
 
     # --- factors --------------------------------------------------------------------
-    @cached_property
-    def _nested(self) -> tuple[np.ndarray, ...]:
+    def _build_factors(self) -> tuple[np.ndarray, ...]:
         per_stage = [g.pooled_factors() for g in self.geometries]
         factors = []
         with tl.backend_context("numpy"):
@@ -198,21 +196,20 @@ class DeepCNNSpec:
             Columns ordered (b_S, a_S, a_{S−1}, …, a_1), row-major, matching
             W = B ⊗ A^(S) ⊗ ⋯ ⊗ A^(1).
         """
-        return [factor.copy() for factor in self._nested]
+        return [factor.copy() for factor in self._factors]
 
     # --- weights --------------------------------------------------------------------
-    def _check_weights(self, kernels: Sequence[Any], B: Any, reference: Any = None):
+    def _check_weights(self, kernels: Sequence[Any], B: Any,
+                       reference: Any = None) -> tuple[list[Any], Any]:
         if isinstance(kernels, (str, bytes)) or not isinstance(kernels, Sequence):
             raise TypeError("kernels must be a list with one kernel stack per stage")
         if len(kernels) != self.n_stages:
             raise ValueError(f"kernels must hold {self.n_stages} arrays (one per stage), "
                              f"got {len(kernels)}")
-        checked = []
-        for s, (kernel, shape) in enumerate(zip(kernels, self.kernel_shapes)):
-            checked.append(check_stack(kernel, f"kernels[{s}]", shape,
-                                       "(C_s, C_{s-1}, *kernel_shape)",
-                                       reference if s == 0 else checked[0]))
-        B = check_stack(B, "B", self.fc_shape, "(C_S, *pooled_shape)", checked[0])
+        stacks = [(kernel, f"kernels[{s}]", shape, "(C_s, C_{s-1}, *kernel_shape)")
+                  for s, (kernel, shape) in enumerate(zip(kernels, self.kernel_shapes))]
+        *checked, B = self._check_stacks(
+            [*stacks, (B, "B", self.fc_shape, "(C_S, *pooled_shape)")], reference)
         return checked, B
 
     def weight(self, kernels: Sequence[Any], B: Any) -> Any:
@@ -243,20 +240,12 @@ class DeepCNNSpec:
 
     def composite_weight(self, kernels: Sequence[Any], B: Any) -> Any:
         """W_X = W ×_1 U_DF^(1) ⋯ ×_N U_DF^(N) (003 Eq. 7), shape (d_1, …, d_N)."""
-        W = self.weight(kernels, B)
-        with on_backend_of(W):
-            return tl.tenalg.multi_mode_dot(W, [like(f, W) for f in self._nested])
+        return self._composite_weight(kernels, B)
 
     def design(self, X: Any) -> Any:
         """Z_i = X_i ×_1 U_DF^(1)ᵀ ⋯ ×_N U_DF^(N)ᵀ, shape (n, *weight_shape); y = ⟨Z_i, W⟩."""
-        X = check_batch(X, self.input_shape)
-        with on_backend_of(X):
-            return mode_products(X, [like(f, X) for f in self._nested], transpose=True)
+        return self._design(X)
 
     def forward(self, X: Any, kernels: Sequence[Any], B: Any) -> Any:
         """Network outputs y_i = ⟨X_i, W_X⟩, shape (n,), on the backend of X."""
-        X = check_batch(X, self.input_shape)
-        kernels, B = self._check_weights(kernels, B, reference=X)
-        W_X = self.composite_weight(kernels, B)
-        with on_backend_of(X):
-            return tl.dot(tl.reshape(X, (tl.shape(X)[0], -1)), tl.tensor_to_vec(W_X))
+        return self._forward(X, kernels, B)

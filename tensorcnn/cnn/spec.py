@@ -4,43 +4,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import tensorly as tl
 
-from .._backend import as_array, like, on_backend_of
-from ..tenalg import kron_sum, mode_products
+from ..tenalg import kron_sum
+from ._base import _TuckerLikeSpec
+from .deep import ConvPoolStage, DeepCNNSpec
 from .geometry import StageGeometry, normalize_per_mode
 
-__all__ = ["CNNSpec", "check_stack"]
+__all__ = ["CNNSpec"]
 
 #: Largest U_G (entries) that ``design_matrix`` builds unless told otherwise (3.2 GB float64).
 MAX_DESIGN_MATRIX_ENTRIES = 400_000_000
 
 
-def check_stack(value: Any, name: str, expected: tuple[int, ...], what: str,
-                reference: Any = None) -> Any:
-    """Validate an array argument of a fixed shape; ``what`` names the axes for errors."""
-    value = as_array(value, name, reference)
-    if tuple(value.shape) != expected:
-        raise ValueError(f"{name} must have shape {expected} {what}, got {tuple(value.shape)}")
-    return value
-
-
-def check_batch(X: Any, input_shape: tuple[int, ...]) -> Any:
-    """Validate a batch of inputs X of shape (n, d_1, …, d_N)."""
-    X = as_array(X, "X")
-    if tuple(X.shape[1:]) != input_shape or X.ndim != len(input_shape) + 1:
-        raise ValueError(
-            f"X must have shape (n, {', '.join(map(str, input_shape))}) = (n, *input_shape), "
-            f"got {tuple(X.shape)}"
-        )
-    return X
-
-
-class CNNSpec:
+class CNNSpec(_TuckerLikeSpec):
     r"""A conv → average-pool → fully-connected CNN with linear activations, as a linear map.
 
     The network (003 §2.2, Fig. 1) takes an N-mode input X ∈ R^{d_1×⋯×d_N}, convolves it
@@ -135,8 +115,7 @@ class CNNSpec:
                 f"stride={self.stride}, padding={self.padding}, pool_stride={self.pool_stride})")
 
     # --- the fixed factors ----------------------------------------------------------
-    @cached_property
-    def _factors(self) -> tuple[np.ndarray, ...]:
+    def _build_factors(self) -> tuple[np.ndarray, ...]:
         return tuple(self.geometry.pooled_factors())
 
     def conv_positioning_matrices(self) -> list[np.ndarray]:
@@ -204,15 +183,13 @@ class CNNSpec:
             largest *= float(singular.max()) ** 2
         return smallest, largest
 
-    def _factors_like(self, reference: Any) -> list[Any]:
-        return [like(factor, reference) for factor in self._factors]
-
     # --- weights --------------------------------------------------------------------
     def _check_weights(self, A: Any, B: Any, reference: Any = None) -> tuple[Any, Any]:
         K = self.n_kernels
-        A = check_stack(A, "A", (K, *self.kernel_shape), "(n_kernels, *kernel_shape)", reference)
-        B = check_stack(B, "B", (K, *self.pooled_shape), "(n_kernels, *pooled_shape)",
-                        A if reference is None else reference)
+        A, B = self._check_stacks([
+            (A, "A", (K, *self.kernel_shape), "(n_kernels, *kernel_shape)"),
+            (B, "B", (K, *self.pooled_shape), "(n_kernels, *pooled_shape)"),
+        ], reference)
         return A, B
 
     def weight(self, A: Any, B: Any) -> Any:
@@ -242,9 +219,7 @@ class CNNSpec:
         -------
         array of shape (d_1, …, d_N), on the backend of A
         """
-        W = self.weight(A, B)
-        with on_backend_of(W):
-            return tl.tenalg.multi_mode_dot(W, self._factors_like(W))
+        return self._composite_weight(A, B)
 
     # --- data -----------------------------------------------------------------------
     def design(self, X: Any) -> Any:
@@ -261,9 +236,7 @@ class CNNSpec:
         -------
         array of shape (n, l_1 p_1, …, l_N p_N), on the backend of X
         """
-        X = check_batch(X, self.input_shape)
-        with on_backend_of(X):
-            return mode_products(X, self._factors_like(X), transpose=True)
+        return self._design(X)
 
     def forward(self, X: Any, A: Any, B: Any) -> Any:
         """Network outputs y_i = ⟨X_i, W_X⟩ for a batch.
@@ -278,20 +251,18 @@ class CNNSpec:
         -------
         array of shape (n,), on the backend of X
         """
-        X = check_batch(X, self.input_shape)
-        A, B = self._check_weights(A, B, reference=X)
-        W_X = self.composite_weight(A, B)
-        with on_backend_of(X):
-            return tl.dot(tl.reshape(X, (tl.shape(X)[0], -1)), tl.tensor_to_vec(W_X))
+        return self._forward(X, A, B)
 
     # --- the same network as a deep spec --------------------------------------------
-    def to_deep(self):
+    def to_deep(self) -> DeepCNNSpec:
         """This network as a one-stage :class:`~tensorcnn.cnn.DeepCNNSpec`.
 
         Its kernels are ``[A[:, None]]`` (shape (K, 1, *l)) and its FC weights are B.
-        """
-        from .deep import ConvPoolStage, DeepCNNSpec
 
+        Returns
+        -------
+        DeepCNNSpec
+        """
         g = self.geometry
         stage = ConvPoolStage(g.kernel_shape, g.pool_shape, n_kernels=self.n_kernels,
                               stride=g.stride, padding=g.padding, pool_stride=g.pool_stride)

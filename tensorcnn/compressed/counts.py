@@ -9,9 +9,9 @@ B̃_r ∈ R^{p_1×⋯×p_N}, which is why K does not appear.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 
+from .._validation import check_int
 from ..cnn.geometry import normalize_shape
 
 __all__ = ["check_cp_rank", "check_tucker_ranks", "cp_n_free_params", "cp_n_params",
@@ -55,12 +55,8 @@ def check_tucker_ranks(ranks: Sequence[int], kernel_shape: Sequence[int],
 
 
 def check_cp_rank(rank: int, name: str = "rank") -> int:
-    """Validate a CP rank R (a positive int)."""
-    if isinstance(rank, bool) or not isinstance(rank, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {rank!r}")
-    if rank < 1:
-        raise ValueError(f"{name} must be >= 1, got {rank!r}")
-    return int(rank)
+    """Validate a CP rank R (a positive int); :func:`tensorcnn._validation.check_int`."""
+    return check_int(rank, name)
 
 
 def tucker_n_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int],

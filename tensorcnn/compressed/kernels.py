@@ -18,6 +18,7 @@ from tensorly.cp_tensor import CPTensor
 from tensorly.tucker_tensor import TuckerTensor
 
 from .._backend import as_array, on_backend_of
+from .._validation import as_generator
 from ..cnn import CNNSpec
 from ..cnn.geometry import normalize_shape
 from .counts import check_cp_rank, check_tucker_ranks
@@ -32,14 +33,6 @@ __all__ = [
     "stacked_rank",
     "unstack_kernels",
 ]
-
-
-def _generator(rng: np.random.Generator | int | None) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, bool) or not isinstance(rng, int | np.integer):
-        raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {rng!r}")
-    return np.random.default_rng(int(rng))
 
 
 def orthonormal_columns(n_rows: int, n_columns: int,
@@ -60,7 +53,7 @@ def orthonormal_columns(n_rows: int, n_columns: int,
             f"cannot draw {n_columns} orthonormal columns of length {n_rows}: n_columns must "
             "be <= n_rows"
         )
-    gaussian = _generator(rng).standard_normal((n_rows, n_columns))
+    gaussian = as_generator(rng, "rng", allow_none=False).standard_normal((n_rows, n_columns))
     q, r = np.linalg.qr(gaussian)
     signs = np.sign(np.diag(r))
     signs[signs == 0] = 1.0
@@ -91,7 +84,7 @@ def random_tucker_stack(kernel_shape: Sequence[int], n_kernels: int, ranks: Sequ
     kernel_shape = normalize_shape(kernel_shape, "kernel_shape")
     (n_kernels,) = normalize_shape(n_kernels, "n_kernels")
     ranks = check_tucker_ranks(ranks, kernel_shape, n_kernels)
-    rng = _generator(rng)
+    rng = as_generator(rng, "rng", allow_none=False)
     core = rng.standard_normal(ranks)
     factors = [orthonormal_columns(size, rank, rng)
                for size, rank in zip((*kernel_shape, n_kernels), ranks, strict=True)]
@@ -125,7 +118,7 @@ def random_cp_stack(kernel_shape: Sequence[int], n_kernels: int, rank: int,
     kernel_shape = normalize_shape(kernel_shape, "kernel_shape")
     (n_kernels,) = normalize_shape(n_kernels, "n_kernels")
     rank = check_cp_rank(rank)
-    rng = _generator(rng)
+    rng = as_generator(rng, "rng", allow_none=False)
     sizes = (*kernel_shape, n_kernels)
     if orthonormal:
         too_small = [size for size in sizes if size < rank]

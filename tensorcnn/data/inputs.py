@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.linalg
 
+from .._validation import as_generator, check_int
 from ..cnn.geometry import normalize_shape
-from ._rng import as_generator
 
 __all__ = [
     "BURN_IN",
@@ -31,12 +31,6 @@ __all__ = [
 
 #: Draws discarded at the start of a VAR(1) series (003 App. A.5.1).
 BURN_IN = 50
-
-
-def _check_count(value: int, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def iid_inputs(n_samples: int, input_shape: Sequence[int],
@@ -55,9 +49,9 @@ def iid_inputs(n_samples: int, input_shape: Sequence[int],
     -------
     ndarray of shape (n_samples, d_1, …, d_N), float64
     """
-    n_samples = _check_count(n_samples, "n_samples")
+    n_samples = check_int(n_samples, "n_samples")
     input_shape = normalize_shape(input_shape, "input_shape")
-    return as_generator(rng).standard_normal((n_samples, *input_shape))
+    return as_generator(rng, "rng", allow_none=False).standard_normal((n_samples, *input_shape))
 
 
 def check_transition(transition: np.ndarray, dim: int | None = None) -> np.ndarray:
@@ -104,10 +98,10 @@ def random_transition(dim: int, spectral_norm: float,
     ValueError
         If ``spectral_norm`` is not in [0, 1).
     """
-    dim = _check_count(dim, "dim")
+    dim = check_int(dim, "dim")
     if not 0.0 <= float(spectral_norm) < 1.0:
         raise ValueError(f"spectral_norm must be in [0, 1) for stationarity, got {spectral_norm!r}")
-    gaussian = as_generator(rng).standard_normal((dim, dim))
+    gaussian = as_generator(rng, "rng", allow_none=False).standard_normal((dim, dim))
     transition = float(spectral_norm) * gaussian / np.linalg.norm(gaussian, 2)
     achieved = np.linalg.norm(transition, 2)
     if not math.isclose(achieved, spectral_norm, rel_tol=1e-10, abs_tol=1e-14):
@@ -143,12 +137,12 @@ def var1_inputs(n_samples: int, input_shape: Sequence[int], transition: np.ndarr
     ValueError
         If Φ is not d × d or not stationary, or counts are invalid (checked before drawing).
     """
-    n_samples = _check_count(n_samples, "n_samples")
-    burn_in = _check_count(burn_in, "burn_in", minimum=0)
+    n_samples = check_int(n_samples, "n_samples")
+    burn_in = check_int(burn_in, "burn_in", minimum=0)
     input_shape = normalize_shape(input_shape, "input_shape")
     dim = math.prod(input_shape)
     transition = check_transition(transition, dim)
-    noise = as_generator(rng).standard_normal((burn_in + n_samples, dim))
+    noise = as_generator(rng, "rng", allow_none=False).standard_normal((burn_in + n_samples, dim))
     # Row form x_tᵀ = x_{t−1}ᵀ Φᵀ + e_tᵀ, written in place over the noise.
     transition_t = transition.T
     for t in range(1, noise.shape[0]):
@@ -166,6 +160,6 @@ def var1_autocovariance(transition: np.ndarray, lag: int = 0) -> np.ndarray:
     ndarray of shape (d, d)
     """
     transition = check_transition(transition)
-    lag = _check_count(lag, "lag", minimum=0)
+    lag = check_int(lag, "lag", minimum=0)
     gamma0 = scipy.linalg.solve_discrete_lyapunov(transition, np.eye(transition.shape[0]))
     return np.linalg.matrix_power(transition, lag) @ gamma0

@@ -20,9 +20,9 @@ import numpy as np
 from tensorly.cp_tensor import CPTensor
 from tensorly.tucker_tensor import TuckerTensor
 
+from .._validation import as_generator
 from ..cnn import CNNSpec
 from ..compressed import random_cp_stack, random_tucker_stack, unstack_kernels
-from ._rng import as_generator
 
 __all__ = ["TrueWeights", "cp_weights", "plain_weights", "tucker_weights"]
 
@@ -49,7 +49,7 @@ class TrueWeights:
 
 def plain_weights(spec: CNNSpec, rng: np.random.Generator | int) -> TrueWeights:
     """A_k, B_k with standard normal entries (003 §4.1, Theorem 1 settings)."""
-    rng = as_generator(rng)
+    rng = as_generator(rng, "rng", allow_none=False)
     A = rng.standard_normal((spec.n_kernels, *spec.kernel_shape))
     B = rng.standard_normal((spec.n_kernels, *spec.pooled_shape))
     return TrueWeights(A, B, spec.weight(A, B))
@@ -64,7 +64,7 @@ def tucker_weights(spec: CNNSpec, ranks: Sequence[int],
     ValueError
         If the ranks do not fit the kernel shape or exceed K (before drawing anything).
     """
-    rng = as_generator(rng)
+    rng = as_generator(rng, "rng", allow_none=False)
     stacked = random_tucker_stack(spec.kernel_shape, spec.n_kernels, ranks, rng)
     A = unstack_kernels(stacked)
     B = rng.standard_normal((spec.n_kernels, *spec.pooled_shape))
@@ -84,7 +84,7 @@ def cp_weights(spec: CNNSpec, rank: int, rng: np.random.Generator | int,
     unit_norm : bool, default False
         Scale B so that ‖W‖_F = 1 ("normalize it to have unit Frobenius norm").
     """
-    rng = as_generator(rng)
+    rng = as_generator(rng, "rng", allow_none=False)
     stacked = random_cp_stack(spec.kernel_shape, spec.n_kernels, rank, rng)
     A = unstack_kernels(stacked)
     B = rng.standard_normal((spec.n_kernels, *spec.pooled_shape))

@@ -14,6 +14,14 @@
 (n, l_1 p_1, …); ``fit_trace(M, y)`` the trace-regression matrices (n, P, l_1, …, l_N)
 (SPEC.md §3; the least-squares estimators). Fitted attributes: ``W_``, ``A_``, ``B_``,
 ``objective_``, ``n_iter_``, ``converged_``.
+
+They are scikit-learn estimators (:class:`sklearn.base.BaseEstimator`; the regressors with
+:class:`~sklearn.base.RegressorMixin`, ``score`` = R², the classifier with
+:class:`~sklearn.base.ClassifierMixin`, ``score`` = accuracy): ``__init__`` only stores the
+arguments, which are validated at fit time (``_parameter_constraints``), so ``clone``,
+``get_params`` / ``set_params``, pickling and ``GridSearchCV`` work (``tests/test_sklearn_api.py``
+lists the ``sklearn.utils.estimator_checks`` that pass). Inputs keep their CNN shape
+(n, d_1, …, d_N), not a 2-D table.
 """
 
 from ._base import ConvergenceWarning

@@ -1,22 +1,29 @@
-"""What every CNN least-squares estimator shares: input checks and the fitted attributes."""
+"""What every CNN estimator shares: scikit-learn's estimator API, parameter and input checks.
+
+:class:`CNNEstimator` (a :class:`sklearn.base.BaseEstimator`) validates the parameters at fit
+time and the CNN-structured inputs; :class:`CNNRegressor` adds the least-squares ``fit`` /
+``fit_design`` / ``fit_trace`` / ``predict`` (and R² ``score``, from
+:class:`sklearn.base.RegressorMixin`).
+"""
 
 from __future__ import annotations
 
 import math
 import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
 from .._backend import as_array, to_numpy
+from .._validation import ConvergenceWarning
 from ..cnn import CNNSpec
 from ._trace import design_to_trace
 
-__all__ = ["CNNRegressorMixin", "ConvergenceWarning", "check_positive", "warn_not_converged"]
-
-
-class ConvergenceWarning(UserWarning):
-    """A solver stopped at its iteration cap before its convergence criterion held."""
+__all__ = ["CNNEstimator", "CNNRegressor", "ConvergenceWarning", "warn_not_converged"]
 
 
 def warn_not_converged(name: str, max_iter: int, change: float, tol: float,
@@ -30,37 +37,58 @@ def warn_not_converged(name: str, max_iter: int, change: float, tol: float,
     )
 
 
-def check_positive(value: Any, name: str, integer: bool = False, allow_zero: bool = False) -> Any:
-    """A positive (or non-negative) number, with a clear error otherwise."""
-    ok_type = (isinstance(value, int | np.integer) if integer
-               else isinstance(value, int | float | np.integer | np.floating))
-    if isinstance(value, bool) or not ok_type:
-        kind = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {kind}, got {value!r}")
-    if not (value >= 0 if allow_zero else value > 0) or not np.isfinite(value):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
-    return value
+#: ``_parameter_constraints`` entries shared by the estimators (scikit-learn's format): a
+#: finite number ≥ 0, a finite number > 0, an int ≥ 1 and the ``rng`` argument (an int seed
+#: ≥ 0 or a Generator, as :func:`~tensorcnn._validation.as_generator` takes).
+NON_NEGATIVE = [Interval(Real, 0, np.inf, closed="left")]
+POSITIVE = [Interval(Real, 0, np.inf, closed="neither")]
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+SEED = [Interval(Integral, 0, None, closed="left"), np.random.Generator]
+#: The parameters of the multi-start least-squares solvers (rank-K, Tucker, CP).
+MULTI_START: dict = {"tol": NON_NEGATIVE, "max_iter": POSITIVE_INT, "n_init": POSITIVE_INT,
+                     "n_screen": POSITIVE_INT, "rng": SEED}
 
 
-class CNNRegressorMixin:
-    """Shared ``fit(X, y)`` / ``fit_design(Z, y)`` plumbing for the CNN estimators.
+class CNNEstimator(BaseEstimator):
+    """Base of the CNN estimators: scikit-learn's estimator API on CNN-structured inputs.
 
-    Subclasses define ``spec`` (a :class:`CNNSpec`), ``n_params_`` logic through
-    ``_model_params()`` and ``_fit_trace(M, y)`` on the trace-regression data.
+    A subclass's ``__init__`` only stores its arguments under their own names
+    (scikit-learn's rule: :func:`sklearn.base.clone`, ``get_params`` / ``set_params`` and
+    grid searches rely on it). Every parameter is validated at fit time by
+    :meth:`_check_params`: against the class's ``_parameter_constraints`` (scikit-learn's
+    declarative table, checked by :meth:`~sklearn.base.BaseEstimator._validate_params`;
+    a violation raises :class:`~sklearn.utils._param_validation.InvalidParameterError`, a
+    ``ValueError`` and ``TypeError``), then against the architecture by ``_model_params()``
+    (e.g. Tucker ranks against the kernel shape), which returns the model's d_M.
+
+    The inputs are not scikit-learn's 2-D tables: X has shape (n, d_1, …, d_N) =
+    (n, *spec.input_shape) (an ordinary (n, d) table only for a 1-D CNN, N = 1).
     """
+
+    _parameter_constraints: dict = {"spec": [CNNSpec]}
 
     spec: CNNSpec
 
     def _model_params(self) -> int:  # pragma: no cover - abstract
+        """d_M of the model, after the checks of the parameters against ``spec``."""
         raise NotImplementedError
 
-    def _check_spec(self) -> CNNSpec:
-        if not isinstance(self.spec, CNNSpec):
-            raise TypeError(f"spec must be a CNNSpec, got {type(self.spec).__name__}")
-        return self.spec
+    def _check_params(self) -> int:
+        """Validate every parameter (the constraints table, then ``spec``); returns d_M."""
+        self._validate_params()
+        return self._model_params()
+
+    def _check_inputs(self, X: Any) -> np.ndarray:
+        """X as a numpy array of shape (n, *spec.input_shape), with a clear error otherwise."""
+        spec = self.spec
+        X = to_numpy(as_array(X, "X"))
+        if X.ndim != spec.n_modes + 1 or tuple(X.shape[1:]) != spec.input_shape:
+            raise ValueError(f"X must have shape (n, *{spec.input_shape}), got {X.shape}")
+        return X
 
     def _check_design(self, Z: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        spec = self._check_spec()
+        self._check_params()
+        spec = self.spec
         Z = to_numpy(as_array(Z, "Z")).astype(np.float64, copy=False)
         y = to_numpy(as_array(y, "y")).astype(np.float64, copy=False)
         if Z.ndim != spec.n_modes + 1 or tuple(Z.shape[1:]) != spec.weight_shape:
@@ -82,6 +110,19 @@ class CNNRegressorMixin:
                 "determined (use more samples or a smaller model)"
             )
 
+    def _check_fitted(self) -> None:
+        """Raise :class:`sklearn.exceptions.NotFittedError` (an AttributeError) before fit."""
+        check_is_fitted(self, "W_")
+
+
+class CNNRegressor(RegressorMixin, CNNEstimator):
+    """Shared ``fit(X, y)`` / ``fit_design(Z, y)`` / ``fit_trace(M, y)`` of the least-squares
+    CNN estimators; ``predict`` gives ⟨Z_i, Ŵ⟩ (shape (n,)) and ``score`` its R².
+
+    Subclasses define ``_parameter_constraints``, ``_model_params()`` and
+    ``_fit_trace(M, y)`` on the trace-regression data.
+    """
+
     def fit(self, X: Any, y: Any):
         """Fit on raw inputs X of shape (n, d_1, …, d_N) and responses y of shape (n,).
 
@@ -89,15 +130,13 @@ class CNNRegressorMixin:
         -------
         self
         """
-        spec = self._check_spec()
-        self._model_params()  # validates the hyper-parameters before the design is built
-        X = to_numpy(as_array(X, "X"))
-        if X.ndim != spec.n_modes + 1 or tuple(X.shape[1:]) != spec.input_shape:
-            raise ValueError(f"X must have shape (n, *{spec.input_shape}), got {X.shape}")
+        n_params = self._check_params()  # before the design is built
+        spec = self.spec
+        X = self._check_inputs(X)
         y = to_numpy(as_array(y, "y"))
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must have shape (n,) = ({X.shape[0]},), got {y.shape}")
-        if X.shape[0] < self._model_params():
+        if X.shape[0] < n_params:
             self._check_design(np.zeros((X.shape[0], *spec.weight_shape)), y)
         return self.fit_design(spec.design(X), y)
 
@@ -129,7 +168,8 @@ class CNNRegressorMixin:
         -------
         self
         """
-        spec = self._check_spec()
+        self._check_params()
+        spec = self.spec
         M = to_numpy(as_array(M, "M")).astype(np.float64, copy=False)
         y = to_numpy(as_array(y, "y")).astype(np.float64, copy=False)
         expected = (math.prod(spec.pooled_shape), *spec.kernel_shape)
@@ -144,8 +184,7 @@ class CNNRegressorMixin:
         raise NotImplementedError
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predictions ⟨Z_i, Ŵ⟩ for inputs X of shape (n, d_1, …, d_N)."""
-        if not hasattr(self, "W_"):
-            raise AttributeError(f"{type(self).__name__} is not fitted yet: call fit first")
+        """Predictions ⟨Z_i, Ŵ⟩ (shape (n,)) for inputs X of shape (n, d_1, …, d_N)."""
+        self._check_fitted()
         Z = self.spec.design(X)
         return Z.reshape(Z.shape[0], -1) @ self.W_.ravel()

@@ -18,20 +18,16 @@ import math
 import numpy as np
 
 from ..cnn import CNNSpec
-from ..tenalg import interleave_kron
+from ..tenalg import deinterleave_kron, interleave_kron, kron_to_matrix
 
 __all__ = ["design_to_trace", "theta_to_weight", "weight_to_theta"]
 
 
-def _split_order(n_modes: int, n_lead: int) -> list[int]:
-    # (lead, p_1, l_1, …, p_N, l_N) → (lead, p_1, …, p_N, l_1, …, l_N)
-    lead = list(range(n_lead))
-    return lead + [n_lead + 2 * j for j in range(n_modes)] + [
-        n_lead + 2 * j + 1 for j in range(n_modes)]
-
-
 def design_to_trace(spec: CNNSpec, Z: np.ndarray) -> np.ndarray:
     """M_i of the trace regression from the design tensors Z_i.
+
+    :func:`~tensorcnn.tenalg.deinterleave_kron` of Z (its Kronecker modes split into
+    (p_j, l_j), the p's first), in one contiguous array.
 
     Parameters
     ----------
@@ -44,10 +40,8 @@ def design_to_trace(spec: CNNSpec, Z: np.ndarray) -> np.ndarray:
         ``M[i, b, a_1, …, a_N] = Z[i, b_1 l_1 + a_1, …]`` with b the row-major index of
         (b_1, …, b_N); reshape the trailing modes to L for the P × L matrix M_i.
     """
-    pairs = [s for p, l in zip(spec.pooled_shape, spec.kernel_shape) for s in (p, l)]
-    n = Z.shape[0]
-    split = Z.reshape(n, *pairs).transpose(_split_order(spec.n_modes, 1))
-    return np.ascontiguousarray(split).reshape(n, math.prod(spec.pooled_shape),
+    split = deinterleave_kron(Z, spec.pooled_shape, spec.kernel_shape, n_lead=1)
+    return np.ascontiguousarray(split).reshape(Z.shape[0], math.prod(spec.pooled_shape),
                                                *spec.kernel_shape)
 
 
@@ -58,6 +52,6 @@ def theta_to_weight(spec: CNNSpec, theta: np.ndarray) -> np.ndarray:
 
 
 def weight_to_theta(spec: CNNSpec, W: np.ndarray) -> np.ndarray:
-    """Θ (shape (P, L)) from W (shape (l_j p_j)_j)."""
-    return design_to_trace(spec, np.asarray(W)[None]).reshape(
-        math.prod(spec.pooled_shape), math.prod(spec.kernel_shape))
+    """Θ (shape (P, L)) from W (shape (l_j p_j)_j): :func:`~tensorcnn.tenalg.kron_to_matrix`."""
+    return np.ascontiguousarray(kron_to_matrix(np.asarray(W), spec.pooled_shape,
+                                               spec.kernel_shape))

@@ -15,19 +15,22 @@ comparison with :class:`~tensorcnn.estimators.RankKRegressor` measures the algor
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .._backend import to_numpy
+from .._validation import as_generator
 from ..cnn import CNNSpec
-from ..data._rng import as_generator
-from ._base import CNNRegressorMixin, check_positive, warn_not_converged
+from ._base import NON_NEGATIVE, POSITIVE, POSITIVE_INT, SEED, CNNRegressor, warn_not_converged
 from ._quadratic import QuadraticObjective
 from ._trace import theta_to_weight
 
 __all__ = ["PaperGDRegressor"]
 
 
-class PaperGDRegressor(CNNRegressorMixin):
+class PaperGDRegressor(CNNRegressor):
     """Rank-K CNN least squares by the paper's gradient-descent protocol (003 §4.1).
 
     Parameters
@@ -48,6 +51,15 @@ class PaperGDRegressor(CNNRegressorMixin):
         objective became non-finite (then the fit stops at once).
     """
 
+    _parameter_constraints: dict = {
+        **CNNRegressor._parameter_constraints,
+        "learning_rate": POSITIVE,
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "tol": NON_NEGATIVE,
+        "max_iter": POSITIVE_INT,
+        "rng": SEED,
+    }
+
     def __init__(self, spec: CNNSpec, learning_rate: float = 0.01, momentum: float = 0.9,
                  tol: float = 1e-8, max_iter: int = 1_000_000,
                  rng: np.random.Generator | int = 0) -> None:
@@ -59,19 +71,13 @@ class PaperGDRegressor(CNNRegressorMixin):
         self.rng = rng
 
     def _model_params(self) -> int:
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.momentum, "momentum", allow_zero=True)
-        if self.momentum >= 1:
-            raise ValueError(f"momentum must be < 1, got {self.momentum!r}")
-        check_positive(self.tol, "tol", allow_zero=True)
-        check_positive(self.max_iter, "max_iter", integer=True)
-        return self._check_spec().n_params
+        return self.spec.n_params
 
     def _fit_trace(self, M: np.ndarray, y: np.ndarray) -> None:
         spec = self.spec
         K = spec.n_kernels
         obj = QuadraticObjective(M, y)
-        rng = as_generator(self.rng)
+        rng = as_generator(self.rng, "rng", allow_none=False)
         A = rng.standard_normal((K, obj.L))
         B = rng.standard_normal((K, obj.P))
         vel_a, vel_b = np.zeros_like(A), np.zeros_like(B)

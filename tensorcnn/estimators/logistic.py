@@ -24,23 +24,29 @@ d_M^MC = K(MP + L + 1).
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import scipy.optimize
 import scipy.special
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import Interval
 
 from .._backend import as_array, to_numpy
 from ..cnn import CNNSpec
-from ._base import CNNRegressorMixin, ConvergenceWarning, check_positive
+from ._base import POSITIVE, POSITIVE_INT, CNNEstimator, ConvergenceWarning
 from ._trace import design_to_trace, theta_to_weight
-from .lowrank import split_rank_k
+from .lowrank import _split_rank_k
 
 __all__ = ["LogisticCNNClassifier"]
 
 
-class LogisticCNNClassifier(CNNRegressorMixin):
+class LogisticCNNClassifier(ClassifierMixin, CNNEstimator):
     """Maximum-likelihood logistic CNN, binary or M-class (003 App. A.4).
+
+    A scikit-learn classifier (``score`` is the accuracy of :meth:`predict`) on inputs X of
+    shape (n, d_1, …, d_N); parameters are validated at fit time.
 
     Parameters
     ----------
@@ -54,6 +60,8 @@ class LogisticCNNClassifier(CNNRegressorMixin):
 
     Attributes
     ----------
+    classes_ : ndarray of shape (M,)
+        The labels 0, …, M − 1.
     W_ : ndarray of shape (M − 1, l_1 p_1, …, l_N p_N)
         Ŵ_m for the classes m = 1, …, M − 1 (for M = 2 the leading axis has length 1).
     A_ : ndarray of shape (K, l_1, …, l_N)
@@ -64,6 +72,13 @@ class LogisticCNNClassifier(CNNRegressorMixin):
     converged_ : bool
     """
 
+    _parameter_constraints: dict = {
+        **CNNEstimator._parameter_constraints,
+        "n_classes": [Interval(Integral, 2, None, closed="left")],
+        "tol": POSITIVE,
+        "max_iter": POSITIVE_INT,
+    }
+
     def __init__(self, spec: CNNSpec, n_classes: int = 2, tol: float = 1e-8,
                  max_iter: int = 5000) -> None:
         self.spec = spec
@@ -72,12 +87,7 @@ class LogisticCNNClassifier(CNNRegressorMixin):
         self.max_iter = max_iter
 
     def _model_params(self) -> int:
-        check_positive(self.tol, "tol")
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.n_classes, "n_classes", integer=True)
-        if self.n_classes < 2:
-            raise ValueError(f"n_classes must be >= 2, got {self.n_classes}")
-        spec = self._check_spec()
+        spec = self.spec
         P, L = int(np.prod(spec.pooled_shape)), int(np.prod(spec.kernel_shape))
         M = self.n_classes
         # 003 App. A.4: d_M = K(P + L + 1) (binary), d_M^MC = K(MP + L + 1) (M classes)
@@ -94,7 +104,7 @@ class LogisticCNNClassifier(CNNRegressorMixin):
 
     def fit_design(self, Z: Any, y: Any):
         """Fit on design tensors Z (n, l_1 p_1, …) and labels y ∈ {0, …, M − 1}."""
-        self._model_params()
+        self._check_params()
         Z = to_numpy(as_array(Z, "Z"))
         labels = self._check_labels(y, Z.shape[0])
         Z, _ = self._check_design(Z, labels.astype(float))
@@ -111,7 +121,7 @@ class LogisticCNNClassifier(CNNRegressorMixin):
         onehot[np.arange(n), labels] = 1.0
         # start: shared kernels from the stacked moment matrices, heads by projection
         moments = np.einsum("nc,npl->cpl", onehot[:, 1:] - 1.0 / (C + 1), flat) / n
-        A0, _ = split_rank_k(moments.reshape(C * P, L), K)
+        A0, _ = _split_rank_k(moments.reshape(C * P, L), K)
         B0 = np.stack([m @ np.linalg.pinv(A0) for m in moments]).transpose(0, 2, 1)
         scale = max(float(np.linalg.norm(A0)), 1e-3)
         x0 = np.concatenate([(A0 / scale).ravel(), (B0 * scale).ravel()])
@@ -150,26 +160,24 @@ class LogisticCNNClassifier(CNNRegressorMixin):
         self.W_ = np.stack([theta_to_weight(spec, t) for t in theta])
         self.A_ = A.reshape(K, *spec.kernel_shape)
         self.B_ = B.reshape(C, K, *spec.pooled_shape)
+        self.classes_ = np.arange(self.n_classes)
         self.objective_ = float(result.fun)
         self.n_iter_ = int(result.nit)
         self.converged_ = converged
 
     def fit(self, X: Any, y: Any):
         """Fit on inputs X (n, d_1, …, d_N) and labels y ∈ {0, …, M − 1}."""
-        spec = self._check_spec()
-        self._model_params()
-        X = to_numpy(as_array(X, "X"))
-        if X.ndim != spec.n_modes + 1 or tuple(X.shape[1:]) != spec.input_shape:
-            raise ValueError(f"X must have shape (n, *{spec.input_shape}), got {X.shape}")
+        n_params = self._check_params()
+        spec = self.spec
+        X = self._check_inputs(X)
         labels = self._check_labels(y, X.shape[0])
-        if X.shape[0] < self._model_params():
+        if X.shape[0] < n_params:
             self._check_design(np.zeros((X.shape[0], *spec.weight_shape)), labels * 1.0)
         return self.fit_design(spec.design(X), labels)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Logits η (n, M) with η_{·0} = 0."""
-        if not hasattr(self, "W_"):
-            raise AttributeError("LogisticCNNClassifier is not fitted yet: call fit first")
+        self._check_fitted()
         Z = self.spec.design(X)
         eta = Z.reshape(Z.shape[0], -1) @ self.W_.reshape(self.W_.shape[0], -1).T
         return np.concatenate([np.zeros((Z.shape[0], 1)), eta], axis=1)

@@ -56,13 +56,13 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
+from .._validation import as_generator
 from ..cnn import CNNSpec
-from ..data._rng import as_generator
-from ._base import CNNRegressorMixin, check_positive, warn_not_converged
+from ._base import MULTI_START, CNNRegressor, warn_not_converged
 from ._quadratic import QuadraticObjective
 from ._trace import theta_to_weight
 
-__all__ = ["RankKRegressor", "solve_psd", "split_rank_k"]
+__all__ = ["RankKRegressor"]
 
 #: Relative size below which a Cholesky pivot counts as zero (√ of a 1e-12 condition).
 _PIVOT_RTOL = 1e-6
@@ -78,7 +78,7 @@ _N_SWEEPS = 3
 _JOIN_DISTANCE = 0.15
 
 
-def solve_psd(matrix: np.ndarray, rhs: np.ndarray, rcond: float = 1e-10) -> np.ndarray:
+def _solve_psd(matrix: np.ndarray, rhs: np.ndarray, rcond: float = 1e-10) -> np.ndarray:
     """Solve a symmetric positive semi-definite system S x = r.
 
     Cholesky when S is numerically definite (its factor's diagonal ratio above √rcond);
@@ -96,7 +96,7 @@ def solve_psd(matrix: np.ndarray, rhs: np.ndarray, rcond: float = 1e-10) -> np.n
     return np.linalg.lstsq(matrix, rhs, rcond=rcond)[0]
 
 
-def split_rank_k(theta: np.ndarray, n_kernels: int) -> tuple[np.ndarray, np.ndarray]:
+def _split_rank_k(theta: np.ndarray, n_kernels: int) -> tuple[np.ndarray, np.ndarray]:
     """Balanced factors of the best rank-K approximation of Θ (P × L): Θ_K = Bᵀ A.
 
     Returns
@@ -115,7 +115,7 @@ def split_rank_k(theta: np.ndarray, n_kernels: int) -> tuple[np.ndarray, np.ndar
     return A, B
 
 
-class RankKRegressor(CNNRegressorMixin):
+class RankKRegressor(CNNRegressor):
     """Least squares of the rank-K CNN (Theorem 1 of 003): variable projection + Newton.
 
     Parameters
@@ -161,6 +161,8 @@ class RankKRegressor(CNNRegressorMixin):
         KKT residual max(‖∇_A f‖, ‖∇_B f‖) / (‖∇_Θ f(0)‖ ‖Θ̂‖^{1/2}); 0 at a stationary point.
     """
 
+    _parameter_constraints: dict = {**CNNRegressor._parameter_constraints, **MULTI_START}
+
     def __init__(self, spec: CNNSpec, tol: float = 1e-12, max_iter: int = 200,
                  n_init: int = 12, n_screen: int = 4,
                  rng: np.random.Generator | int = 0) -> None:
@@ -172,11 +174,7 @@ class RankKRegressor(CNNRegressorMixin):
         self.rng = rng
 
     def _model_params(self) -> int:
-        check_positive(self.tol, "tol", allow_zero=True)
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.n_init, "n_init", integer=True)
-        check_positive(self.n_screen, "n_screen", integer=True)
-        return self._check_spec().n_params
+        return self.spec.n_params
 
     def _fit_trace(self, M: np.ndarray, y: np.ndarray) -> None:
         spec = self.spec
@@ -187,7 +185,7 @@ class RankKRegressor(CNNRegressorMixin):
             theta = _least_squares(obj, exact=True)
         else:
             theta = self._multi_start(obj, K)
-        A, B = split_rank_k(theta, K)
+        A, B = _split_rank_k(theta, K)
         theta = B.T @ A
         self.theta_ = theta
         self.W_ = theta_to_weight(spec, theta)
@@ -258,11 +256,11 @@ def _least_squares(obj: QuadraticObjective, exact: bool) -> np.ndarray:
     diagonal = factor.diagonal()
     if not (info == 0 and diagonal.min() > _PIVOT_RTOL * diagonal.max()):
         if exact:
-            return solve_psd(gram, rhs).reshape(obj.P, obj.L)
+            return _solve_psd(gram, rhs).reshape(obj.P, obj.L)
         ridge = 1e-10 * np.trace(gram) / gram.shape[0] + 1e-300
         factor, info = lapack.dpotrf(gram + ridge * np.eye(gram.shape[0]), lower=1)
         if info != 0:
-            return solve_psd(gram, rhs).reshape(obj.P, obj.L)
+            return _solve_psd(gram, rhs).reshape(obj.P, obj.L)
     return lapack.dpotrs(factor, rhs, lower=1)[0].reshape(obj.P, obj.L)
 
 
@@ -359,7 +357,7 @@ class _ReducedProblem:
         if info == 0 and diagonal.min() > _PIVOT_RTOL * diagonal.max():
             return lapack.dpotrs(factor, rhs, lower=1)[0].reshape(K, l), rhs, factor, s_v
         # a start with a (near-)zero row, or fewer samples than K·l
-        return solve_psd(s_v, rhs).reshape(K, l), rhs, None, s_v
+        return _solve_psd(s_v, rhs).reshape(K, l), rhs, None, s_v
 
     def sweeps(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``_N_SWEEPS`` ALS sweeps (V exactly, then U exactly) from S starts at once.
@@ -409,7 +407,7 @@ class _ReducedProblem:
         if factor is not None:
             solved = lapack.dpotrs(factor, s_uv, lower=1)[0]
         else:
-            solved = solve_psd(s_v, s_uv)
+            solved = _solve_psd(s_v, s_uv)
         hessian = 2.0 * (s_uu.reshape(K * free, K * free) - s_uv.T @ solved)
         gradient = 2.0 * (V @ residual[K:].T).reshape(-1)
         value = self.const - float(rhs @ V.reshape(-1))
@@ -533,7 +531,7 @@ def _random_starts(rng: np.random.Generator | int, count: int, K: int, p: int) -
 def _seeded_starts(seed: int, count: int, K: int, p: int) -> np.ndarray:
     # the same seed gives the same starts: drawn once (building a Generator costs more than
     # a Newton step at these sizes), read-only
-    starts = as_generator(seed).standard_normal((count, K, p))
+    starts = as_generator(seed, "rng", allow_none=False).standard_normal((count, K, p))
     starts.flags.writeable = False
     return starts
 
@@ -554,7 +552,7 @@ def _solve_psd_batched(systems: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     """Solutions of S symmetric PSD systems (S, q, q) x = (S, q), for the ALS sweeps.
 
     Cholesky (LAPACK, one call per system: numpy's batched routines are no faster at these
-    sizes); :func:`solve_psd` (minimum norm) when a system is not definite — a start with a
+    sizes); :func:`_solve_psd` (minimum norm) when a system is not definite — a start with a
     zero row, or fewer samples than unknowns. A sweep only prepares a start, so a definite
     but ill-conditioned system is not refined further.
     """
@@ -562,7 +560,7 @@ def _solve_psd_batched(systems: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     for index, (system, b) in enumerate(zip(systems, rhs)):
         factor, info = lapack.dpotrf(system, lower=1)
         out[index] = (lapack.dpotrs(factor, b, lower=1)[0] if info == 0
-                      else solve_psd(system, b))
+                      else _solve_psd(system, b))
     return out
 
 

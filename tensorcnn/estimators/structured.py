@@ -38,9 +38,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import tensorly as tl
+from sklearn.utils._param_validation import StrOptions
 from tensorly.cp_tensor import CPTensor
 from tensorly.tucker_tensor import TuckerTensor
 
+from .._validation import as_generator
 from ..cnn import CNNSpec
 from ..compressed import (
     check_cp_rank,
@@ -48,11 +50,10 @@ from ..compressed import (
     cp_n_free_params,
     tucker_n_params,
 )
-from ..data._rng import as_generator
 from ..tenalg import mode_products
-from ._base import CNNRegressorMixin, check_positive, warn_not_converged
+from ._base import MULTI_START, POSITIVE_INT, CNNRegressor, warn_not_converged
 from ._trace import theta_to_weight
-from .lowrank import solve_psd
+from .lowrank import _solve_psd
 
 __all__ = ["CPRegressor", "TuckerRegressor"]
 
@@ -63,13 +64,20 @@ def _lstsq(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     Through the normal equations: the blocks have few unknowns (q ≤ a few dozen) and many
     rows, and a q × q solve is what keeps one ALS sweep at O(n q²).
     """
-    coef = solve_psd(design.T @ design, design.T @ y)
+    coef = _solve_psd(design.T @ design, design.T @ y)
     residual = y - design @ coef
     return coef, float(residual @ residual / y.size)
 
 
-class _StructuredRegressor(CNNRegressorMixin):
+class _StructuredRegressor(CNNRegressor):
     """ALS on (B̃, factors[, core]); subclasses define the kernel structure."""
+
+    _parameter_constraints: dict = {
+        **CNNRegressor._parameter_constraints,
+        **MULTI_START,
+        "warm_start": ["boolean"],
+        "finish": [StrOptions({"lm", "als"})],
+    }
 
     def __init__(self, spec: CNNSpec, tol: float = 1e-8, max_iter: int = 500,
                  n_init: int = 4, n_screen: int = 5,
@@ -83,15 +91,6 @@ class _StructuredRegressor(CNNRegressorMixin):
         self.n_init = n_init
         self.n_screen = n_screen
         self.rng = rng
-
-    def _check_common(self) -> None:
-        check_positive(self.tol, "tol", allow_zero=True)
-        check_positive(self.max_iter, "max_iter", integer=True)
-        check_positive(self.n_init, "n_init", integer=True)
-        check_positive(self.n_screen, "n_screen", integer=True)
-        if self.finish not in ("lm", "als"):
-            raise ValueError(f"finish must be 'lm' or 'als', got {self.finish!r}")
-        self._check_spec()
 
     # -- the pieces shared by Tucker and CP -------------------------------------------
     def _fit_trace(self, M: np.ndarray, y: np.ndarray) -> None:
@@ -153,7 +152,7 @@ class _StructuredRegressor(CNNRegressorMixin):
             kernels = np.zeros((R, L))
             kernels[: min(R, s.size)] = vt[:R]
             starts.append(kernels)
-        rng = as_generator(self.rng)
+        rng = as_generator(self.rng, "rng", allow_none=False)
         starts += [rng.standard_normal((R, L)) for _ in range(self.n_init - len(starts))]
         return starts
 
@@ -212,7 +211,7 @@ class _StructuredRegressor(CNNRegressorMixin):
             scale = np.maximum(np.diag(normal), 1e-12 * max(np.diag(normal).max(), 1e-300))
             state = self._state()
             while True:
-                delta = solve_psd(normal + damping * np.diag(scale), gradient)
+                delta = _solve_psd(normal + damping * np.diag(scale), gradient)
                 self._B_tilde = state["_B_tilde"].copy()
                 self._apply_kernel_step(delta[P * R:], state)
                 new_design, new_residual, f_new = self._optimal_b_tilde(M_rows, y)
@@ -296,8 +295,10 @@ class TuckerRegressor(_StructuredRegressor):
         super().__init__(spec, tol, max_iter, n_init, n_screen, rng, warm_start, finish)
         self.ranks = ranks
 
+    _parameter_constraints: dict = {
+        **_StructuredRegressor._parameter_constraints, "ranks": ["array-like"]}
+
     def _model_params(self) -> int:
-        self._check_common()
         spec = self.spec
         ranks = check_tucker_ranks(self.ranks, spec.kernel_shape, spec.n_kernels)
         return tucker_n_params(spec.kernel_shape, spec.pooled_shape, ranks)
@@ -423,8 +424,10 @@ class CPRegressor(_StructuredRegressor):
         super().__init__(spec, tol, max_iter, n_init, n_screen, rng, warm_start, finish)
         self.rank = rank
 
+    _parameter_constraints: dict = {
+        **_StructuredRegressor._parameter_constraints, "rank": POSITIVE_INT}
+
     def _model_params(self) -> int:
-        self._check_common()
         # The real count, not the paper's d_M^CP with its R^{N+1} core: the sample-size
         # check is about the parameters the fit has.
         return cp_n_free_params(self.spec.kernel_shape, self.spec.pooled_shape,
@@ -452,7 +455,8 @@ class CPRegressor(_StructuredRegressor):
         n_modes = len(self._factors)
         letters = string.ascii_letters[: n_modes]
         others = [m for m in range(n_modes) if m != j]
-        subscripts = (f"z{letters}r," + ",".join(f"{letters[m]}r" for m in others)
+        # (for N = 1 there are no other modes: the design is Y itself)
+        subscripts = (",".join([f"z{letters}r", *(f"{letters[m]}r" for m in others)])
                       + f"->z{letters[j]}r")
         T = np.einsum(subscripts, Y, *[self._factors[m] for m in others], optimize=True)
         return T.reshape(Y.shape[0], -1)

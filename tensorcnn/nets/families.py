@@ -28,12 +28,12 @@ it omits BN and the last bias, assumes 16 | s, and its d-local column is wrong (
 from __future__ import annotations
 
 import math
-import numbers
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from torch import nn
 
+from .._validation import check_int
 from ..cnn.geometry import conv_output_size
 from .local import LocallyConnected2d
 
@@ -87,20 +87,12 @@ class FeatureLayer:
         return self.kernel_size**2 * self.in_channels * self.out_channels * self.out_size**2
 
 
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    return int(value)
-
-
 def _check(name: str, alpha: int, image_size: int, in_channels: int,
            num_classes: int) -> tuple[str, int, int, int, int]:
     if name not in FAMILIES:
         raise ValueError(f"name must be one of {FAMILIES}, got {name!r}")
-    return (name, _positive_int(alpha, "alpha"), _positive_int(image_size, "image_size"),
-            _positive_int(in_channels, "in_channels"), _positive_int(num_classes, "num_classes"))
+    return (name, check_int(alpha, "alpha"), check_int(image_size, "image_size"),
+            check_int(in_channels, "in_channels"), check_int(num_classes, "num_classes"))
 
 
 def family_layers(name: str, alpha: int, image_size: int,
@@ -280,7 +272,7 @@ def alpha_for_budget(name: str, budget: int, image_size: int, in_channels: int,
     ValueError
         If even α = 1 exceeds the budget.
     """
-    budget = _positive_int(budget, "budget")
+    budget = check_int(budget, "budget")
 
     def count(alpha: int) -> int:
         return family_n_params(name, alpha, image_size, in_channels, num_classes)

@@ -1,25 +1,29 @@
-"""Argument checks shared by the optimizers: each failure names the offending argument."""
+"""Optimizer-specific argument checks; the generic ones are in :mod:`tensorcnn._validation`."""
 
 from __future__ import annotations
 
-import math
-
-
-def check_positive(name: str, value: float) -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite number > 0."""
-    if not _is_finite_number(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-
-
-def check_nonnegative(name: str, value: float) -> None:
-    """Raise ``ValueError`` unless ``value`` is a finite number >= 0."""
-    if not _is_finite_number(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+from .._validation import check_finite, check_nonnegative
 
 
 def check_momentum(momentum: float, nesterov: bool) -> None:
-    """Momentum factor τ in [0, 1); Nesterov needs τ > 0 (as in ``torch.optim.SGD``)."""
-    if not _is_finite_number(momentum) or not 0 <= momentum < 1:
+    """Momentum factor τ in [0, 1); Nesterov needs τ > 0 (as in ``torch.optim.SGD``).
+
+    Parameters
+    ----------
+    momentum : float
+        The momentum factor τ.
+    nesterov : bool
+        Whether Nesterov momentum is asked for.
+
+    Raises
+    ------
+    TypeError
+        If ``momentum`` is not a real number.
+    ValueError
+        If ``momentum`` is outside [0, 1), ``nesterov`` is not a bool, or ``nesterov`` is
+        True with ``momentum == 0``.
+    """
+    if not 0 <= check_finite(momentum, "momentum") < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
     if not isinstance(nesterov, bool):
         raise ValueError(f"nesterov must be a bool, got {nesterov!r}")
@@ -28,14 +32,18 @@ def check_momentum(momentum: float, nesterov: bool) -> None:
 
 
 def check_lr(lr: float) -> None:
-    """A learning rate must be a finite number >= 0 (0 freezes the group)."""
-    check_nonnegative("lr", lr)
+    """A learning rate must be a finite number >= 0 (0 freezes the group).
 
+    Parameters
+    ----------
+    lr : float
+        The learning rate.
 
-def _is_finite_number(value) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    Raises
+    ------
+    TypeError
+        If ``lr`` is not a real number.
+    ValueError
+        If ``lr`` is negative, NaN or infinite.
+    """
+    check_nonnegative(lr, "lr")

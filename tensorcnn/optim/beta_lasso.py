@@ -7,8 +7,9 @@ from typing import Any
 
 import torch
 
+from .._validation import check_nonnegative
 from ._base import GroupwiseOptimizer
-from ._checks import check_lr, check_momentum, check_nonnegative
+from ._checks import check_lr, check_momentum
 from ._momentum import momentum_direction
 
 __all__ = ["BetaLasso"]
@@ -87,8 +88,8 @@ class BetaLasso(GroupwiseOptimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         check_lr(group["lr"])
-        check_nonnegative("lam", group["lam"])
-        check_nonnegative("beta", group["beta"])
+        check_nonnegative(group["lam"], "lam")
+        check_nonnegative(group["beta"], "beta")
         check_momentum(group["momentum"], group["nesterov"])
 
     def _step_group(self, group: dict[str, Any], params: list[torch.Tensor],

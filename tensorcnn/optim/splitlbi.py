@@ -11,8 +11,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._validation import check_nonnegative, check_positive
 from ._base import GroupwiseOptimizer
-from ._checks import check_lr, check_momentum, check_nonnegative, check_positive
+from ._checks import check_lr, check_momentum
 from ._momentum import momentum_direction
 from .penalties import PENALTIES, GroupLasso, group_view
 
@@ -135,10 +136,10 @@ class SplitLBI(GroupwiseOptimizer):
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         check_lr(group["lr"])
-        check_positive("kappa", group["kappa"])
-        check_positive("nu", group["nu"])
-        check_nonnegative("lam", group["lam"])
-        check_nonnegative("weight_decay", group["weight_decay"])
+        check_positive(group["kappa"], "kappa")
+        check_positive(group["nu"], "nu")
+        check_nonnegative(group["lam"], "lam")
+        check_nonnegative(group["weight_decay"], "weight_decay")
         check_momentum(group["momentum"], group["nesterov"])
         if group["penalty"] is not None and group["penalty"] not in PENALTIES:
             raise ValueError(f"penalty must be one of {sorted(PENALTIES)} or None, "
@@ -171,9 +172,9 @@ class SplitLBI(GroupwiseOptimizer):
             Lip = 0 the printed bound allows α up to 2ν/κ while W − Γ on the active set is
             multiplied by 1 − 2κα/ν each step, which diverges past α = ν/κ.
         """
-        check_positive("kappa", kappa)
-        check_positive("nu", nu)
-        check_nonnegative("lipschitz", lipschitz)
+        check_positive(kappa, "kappa")
+        check_positive(nu, "nu")
+        check_nonnegative(lipschitz, "lipschitz")
         if printed:
             return 2.0 / (kappa * (lipschitz + 1.0 / nu))
         joint = (lipschitz + 2.0 / nu + math.sqrt(lipschitz ** 2 + 4.0 / nu ** 2)) / 2.0

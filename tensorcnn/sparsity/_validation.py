@@ -1,38 +1,18 @@
-"""Argument checks shared by the sparsity solvers: clear errors naming the argument."""
+"""Sparsity-specific argument checks (p, loss, design, targets); the generic number and
+``rng`` checks are in :mod:`tensorcnn._validation`."""
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .._backend import as_array, to_numpy
+from .._validation import check_positive
 
-__all__ = ["check_nonneg", "check_positive", "check_p", "check_design", "check_targets",
-           "check_loss", "as_generator"]
+__all__ = ["check_p", "check_design", "check_targets", "check_loss", "check_problem"]
 
 LOSSES = ("squared", "multinomial")
-
-
-def check_nonneg(value: Any, name: str) -> float:
-    """A finite real number >= 0 (a regularisation weight such as lam or lam2)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
-def check_positive(value: Any, name: str) -> float:
-    """A finite real number > 0 (a tolerance, a step, an exponent)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number > 0, got {type(value).__name__}")
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
 def check_p(p: Any, solver: bool = True) -> float:
@@ -95,10 +75,8 @@ def check_targets(Y: Any, n_samples: int, loss: str, name: str = "Y") -> np.ndar
     return Y
 
 
-def as_generator(rng: Any) -> np.random.Generator:
-    """``rng`` as a numpy Generator (an int seed, None or a Generator)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy Generator or an int seed, got {type(rng).__name__}")
+def check_problem(X: Any, Y: Any, loss: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """The checked (X (n, p), Y, loss) of a group-lasso or ShrinkNet problem."""
+    loss = check_loss(loss)
+    X = check_design(X)
+    return X, check_targets(Y, X.shape[0], loss), loss

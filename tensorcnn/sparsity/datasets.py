@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_generator, check_loss, check_nonneg
+from .._validation import as_generator, check_nonnegative
+from ._validation import check_loss
 
 __all__ = ["make_group_sparse_regression", "load_shipped", "load_paper_dataset",
            "load_arff", "standardize", "PAPER_DATASETS"]
@@ -63,7 +64,7 @@ def make_group_sparse_regression(n_samples: int = 200, n_features: int = 30,
                          f"{n_informative!r}")
     if loss == "multinomial" and n_targets < 2:
         raise ValueError("n_targets (classes) must be >= 2 for loss='multinomial'")
-    noise = check_nonneg(noise, "noise")
+    noise = check_nonnegative(noise, "noise")
     if not -1 < correlation < 1:
         raise ValueError(f"correlation must lie in (-1, 1), got {correlation!r}")
     gen = as_generator(rng)

@@ -18,15 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import (
-    as_generator,
-    check_design,
-    check_loss,
-    check_nonneg,
-    check_p,
-    check_positive,
-    check_targets,
-)
+from .._validation import as_generator, check_nonnegative, check_positive
+from ._validation import check_design, check_loss, check_p, check_targets
 from .datafits import make_datafit
 from .garbage import collect_garbage, count_parameters
 from .group_lasso import group_lasso_lambda_max, group_lasso_path
@@ -194,7 +187,7 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
     X = check_design(X)
     loss = check_loss(loss)
     Y = check_targets(Y, X.shape[0], loss)
-    lam, lam2 = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2")
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
     p = check_p(p, solver=False)
     lr = check_positive(lr, "lr")
     for name, value in (("epochs", epochs), ("batch_size", batch_size),

@@ -25,20 +25,14 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 
-from ._validation import check_design, check_loss, check_nonneg, check_positive, check_targets
+from .._validation import check_nonnegative, check_positive
+from ._validation import check_design, check_problem
 from .datafits import make_datafit
 from .penalties import GroupL2
 from .solvers import ConvergenceWarning, fista
 
 __all__ = ["group_lasso", "group_lasso_path", "group_lasso_objective", "group_lasso_kkt",
            "group_lasso_lambda_max"]
-
-
-def _prepare(X: Any, Y: Any, loss: str) -> tuple[np.ndarray, np.ndarray, str]:
-    loss = check_loss(loss)
-    X = check_design(X)
-    Y = check_targets(Y, X.shape[0], loss)
-    return X, Y, loss
 
 
 def group_lasso_objective(X: Any, Y: Any, W: Any, lam: float, loss: str = "squared",
@@ -50,8 +44,8 @@ def group_lasso_objective(X: Any, Y: Any, W: Any, lam: float, loss: str = "squar
     X : (n, p); Y : (n, q) targets, or labels (n,) / one-hot (n, K) for "multinomial";
     W : (p, q) or (p, K); lam : float >= 0; intercept : (q,) or (K,), unpenalised.
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lam = check_nonneg(lam, "lam")
+    X, Y, loss = check_problem(X, Y, loss)
+    lam = check_nonnegative(lam, "lam")
     W = _check_coef(W, X, Y)
     Z = X @ W if intercept is None else X @ W + np.asarray(intercept, float)[None, :]
     return make_datafit(loss, Y).value(Z) + GroupL2(lam).value(W)
@@ -71,8 +65,8 @@ def group_lasso_kkt(X: Any, Y: Any, W: Any, lam: float, loss: str = "squared") -
     Non-zero row j: :math:`\nabla_j f + \lambda W_j/\lVert W_j\rVert = 0`; zero row:
     :math:`\lVert \nabla_j f\rVert_2 \le \lambda`, with :math:`\nabla f = X^T \nabla_Z f(XW)`.
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lam = check_nonneg(lam, "lam")
+    X, Y, loss = check_problem(X, Y, loss)
+    lam = check_nonnegative(lam, "lam")
     W = _check_coef(W, X, Y)
     _, gZ = make_datafit(loss, Y).value_grad(X @ W)
     return GroupL2(lam).kkt_violation(W, X.T @ gZ)
@@ -80,7 +74,7 @@ def group_lasso_kkt(X: Any, Y: Any, W: Any, lam: float, loss: str = "squared") -
 
 def group_lasso_lambda_max(X: Any, Y: Any, loss: str = "squared") -> float:
     r"""Smallest lam for which W = 0 solves (7) (no intercept): max_j ||X_j^T grad_Z f(0)||."""
-    X, Y, loss = _prepare(X, Y, loss)
+    X, Y, loss = check_problem(X, Y, loss)
     _, gZ = make_datafit(loss, Y).value_grad(np.zeros_like(Y))
     return float(np.linalg.norm(X.T @ gZ, axis=1).max())
 
@@ -131,8 +125,8 @@ def group_lasso_path(X: Any, Y: Any, lams: Sequence[float], loss: str = "squared
     dict with ``lams`` (n_lams,), ``coefs`` (n_lams, p, q), ``intercepts`` (n_lams, q),
     ``objectives`` (n_lams,), ``n_iter`` (n_lams,).
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lams = np.asarray([check_nonneg(v, "lams" if len(lams) > 1 else "lam") for v in lams])
+    X, Y, loss = check_problem(X, Y, loss)
+    lams = np.asarray([check_nonnegative(v, "lams" if len(lams) > 1 else "lam") for v in lams])
     if lams.size == 0:
         raise ValueError("lams must contain at least one value")
     tol = check_positive(tol, "tol")

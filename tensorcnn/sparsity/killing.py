@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validation import check_nonneg
+from .._validation import check_nonnegative
 from .switch import Switch, switches
 
 __all__ = ["KillStrategy", "ThresholdKill", "SignChangeKill", "SignVarianceKill"]
@@ -41,7 +41,7 @@ class ThresholdKill(KillStrategy):
     dependent, as 002 notes)."""
 
     def __init__(self, threshold: float):
-        self.threshold = check_nonneg(threshold, "threshold")
+        self.threshold = check_nonnegative(threshold, "threshold")
 
     def dead(self, switch: Switch) -> torch.Tensor:
         return switch.multiplier().abs() < self.threshold
@@ -76,10 +76,10 @@ class SignVarianceKill(KillStrategy):
     """
 
     def __init__(self, gamma: float, rho: float = 0.9):
-        gamma = check_nonneg(gamma, "gamma")
+        gamma = check_nonnegative(gamma, "gamma")
         if gamma > 1:
             raise ValueError(f"gamma must lie in [0, 1], got {gamma!r}")
-        rho = check_nonneg(rho, "rho")
+        rho = check_nonnegative(rho, "rho")
         if rho >= 1:
             raise ValueError(f"rho must lie in [0, 1), got {rho!r}")
         self.gamma, self.rho = gamma, rho

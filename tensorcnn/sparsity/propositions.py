@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_generator, check_design, check_targets
+from .._validation import as_generator
+from ._validation import check_design, check_targets
 from .datafits import make_datafit
 from .group_lasso import group_lasso, group_lasso_objective
 from .shrinknet import ridge_fit, shrinknet, shrinknet_objective

@@ -35,14 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import (
-    check_design,
-    check_loss,
-    check_nonneg,
-    check_p,
-    check_positive,
-    check_targets,
-)
+from .._validation import check_nonnegative, check_positive
+from ._validation import check_design, check_p, check_problem
 from .datafits import make_datafit
 from .penalties import L1, SquaredL2, lp_power
 from .solvers import ConvergenceWarning, fista
@@ -54,8 +48,8 @@ __all__ = ["shrinknet", "shrinknet_path", "shrinknet_objective", "reduced_penalt
 def reduced_penalty_constant(lam: float, lam2: float) -> float:
     r"""The constant :math:`c = 3 \cdot 2^{-2/3} \lambda^{2/3} \lambda_2^{1/3}` of the group
     :math:`\ell_{2/3}` penalty that ShrinkNet (p = 2) induces on W = diag(beta) A."""
-    lam = check_nonneg(lam, "lam")
-    lam2 = check_nonneg(lam2, "lam2")
+    lam = check_nonnegative(lam, "lam")
+    lam2 = check_nonnegative(lam2, "lam2")
     return 3.0 * 2.0 ** (-2.0 / 3.0) * lam ** (2.0 / 3.0) * lam2 ** (1.0 / 3.0)
 
 
@@ -70,7 +64,7 @@ def reduced_penalty(W: Any, lam: float, lam2: float, p: float = 2) -> float:
     :math:`2 \sum_j (\lambda\lambda_2 \lVert w_j\rVert_1)^{1/2}`.
     """
     W = check_design(W, "W")
-    lam, lam2, p = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2"), check_p(p)
+    lam, lam2, p = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2"), check_p(p)
     size = _row_size(W, p)
     if p == 2:
         return float(reduced_penalty_constant(lam, lam2) * np.sum(size ** (1.0 / 3.0)))
@@ -92,13 +86,6 @@ def balanced_split(W: Any, lam: float, lam2: float, p: float = 2) -> tuple[np.nd
     safe = np.where(beta > 0, beta, 1.0)
     A = np.where(beta[:, None] > 0, W / safe[:, None], 0.0)
     return A, beta
-
-
-def _prepare(X, Y, loss):
-    loss = check_loss(loss)
-    X = check_design(X)
-    Y = check_targets(Y, X.shape[0], loss)
-    return X, Y, loss
 
 
 def _check_A_beta(A, beta, X, Y):
@@ -123,8 +110,8 @@ def shrinknet_objective(X: Any, Y: Any, A: Any, beta: Any, lam: float, lam2: flo
     ----------
     X : (n, p_in); Y : (n, q) or labels; A : (p_in, q); beta : (p_in,)
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lam, lam2 = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2")
+    X, Y, loss = check_problem(X, Y, loss)
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
     p = check_p(p, solver=False)
     A, beta = _check_A_beta(A, beta, X, Y)
     value = make_datafit(loss, Y).value(X @ (beta[:, None] * A))
@@ -187,8 +174,8 @@ def shrinknet_stationarity(X: Any, Y: Any, A: Any, beta: Any, lam: float, lam2: 
     \nabla_\beta f / L_b))` and the same for A with :math:`\lambda_2\lVert\cdot\rVert_p^p`,
     with L_b, L_A the block Lipschitz constants of the data fit.
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lam, lam2, p = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2"), check_p(p)
+    X, Y, loss = check_problem(X, Y, loss)
+    lam, lam2, p = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2"), check_p(p)
     A, beta = _check_A_beta(A, beta, X, Y)
     datafit = make_datafit(loss, Y)
     _, gZ = datafit.value_grad(X @ (beta[:, None] * A))
@@ -225,11 +212,11 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
     dict with ``lams``, ``A`` (n_lams, p_in, q), ``beta`` (n_lams, p_in), ``coefs``
     (W = diag(beta) A, n_lams, p_in, q), ``objectives``, ``n_iter``, ``converged``.
     """
-    X, Y, loss = _prepare(X, Y, loss)
-    lam2 = check_nonneg(lam2, "lam2")
+    X, Y, loss = check_problem(X, Y, loss)
+    lam2 = check_nonnegative(lam2, "lam2")
     p = check_p(p)
     tol = check_positive(tol, "tol")
-    lams = np.asarray([check_nonneg(v, "lams" if len(lams) > 1 else "lam") for v in lams])
+    lams = np.asarray([check_nonnegative(v, "lams" if len(lams) > 1 else "lam") for v in lams])
     if lams.size == 0:
         raise ValueError("lams must contain at least one value")
     if lam2 == 0 and np.any(lams > 0):
@@ -294,7 +281,7 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
 
 def ridge_fit(X: Any, Y: Any, lam2: float, loss: str = "squared") -> np.ndarray:
     r"""argmin_W f(XW) + lam2 ||W||_F^2 (the start of :func:`shrinknet`), shape (p_in, q)."""
-    X, Y, loss = _prepare(X, Y, loss)
+    X, Y, loss = check_problem(X, Y, loss)
     lam2 = check_positive(lam2, "lam2")
     return _ridge_start(X, make_datafit(loss, Y), lam2, np.linalg.norm(X, 2) ** 2)
 

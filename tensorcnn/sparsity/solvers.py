@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import ConvergenceWarning
+
 __all__ = ["FistaResult", "fista", "ConvergenceWarning"]
-
-
-class ConvergenceWarning(UserWarning):
-    """A solver stopped at its iteration cap before meeting its tolerance."""
 
 
 @dataclass

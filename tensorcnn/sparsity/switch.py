@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import as_generator, check_nonneg, check_p
+from .._validation import as_generator, check_nonnegative
+from ._validation import check_p
 
 __all__ = ["Switch", "shrinknet_penalty", "switches"]
 
@@ -109,7 +110,7 @@ def shrinknet_penalty(model: nn.Module, lam: float, lam2: float = 0.0,
     Linear / Conv layer (biases, BatchNorm affine parameters and theta are not in the
     lam2 term). Any p > 0.
     """
-    lam, lam2 = check_nonneg(lam, "lam"), check_nonneg(lam2, "lam2")
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
     p = check_p(p, solver=False)
     total = None
     for module in model.modules():

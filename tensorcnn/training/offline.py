@@ -6,13 +6,10 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .._validation import as_generator
 from .datasets import ImageData
 
 __all__ = ["load_digits", "synthetic_images", "train_test_split"]
-
-
-def _generator(rng) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def train_test_split(data: ImageData, test_fraction: float = 0.25,
@@ -20,7 +17,7 @@ def train_test_split(data: ImageData, test_fraction: float = 0.25,
     """Split ``data`` at random, keeping each class's share (stratified)."""
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     labels = data.labels.numpy()
     test = []
     for c in np.unique(labels):
@@ -98,7 +95,7 @@ def synthetic_images(n: int, image_size: int = 16, in_channels: int = 1, num_cla
                 sign = t_rng.choice([-1.0, 1.0])
                 templates[c, ch] += sign * np.exp(
                     -((uu - mu[0]) ** 2 + (vv - mu[1]) ** 2) / (2 * width ** 2))
-    rng = _generator(rng)
+    rng = as_generator(rng)
     labels = rng.integers(0, num_classes, size=n)
     offsets = rng.integers(-shift, shift + 1, size=(n, 2))
     images = np.empty((n, in_channels, image_size, image_size))

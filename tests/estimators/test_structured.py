@@ -149,3 +149,15 @@ def test_fit_trace_equals_fit_design():
         TuckerRegressor(SPEC, (2, 2, 1, 1)).fit_trace(Z, y)
     with pytest.raises(ValueError, match="finish"):
         TuckerRegressor(SPEC, (2, 2, 1, 1), finish="newton").fit_design(Z, y)
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_cp_on_a_1d_cnn(rank):
+    # N = 1: the design of the only factor is Y itself (no other modes to contract)
+    spec = CNNSpec((9,), (2,), (2,), n_kernels=2)
+    truth = cp_weights(spec, rank, 0)
+    rng = np.random.default_rng(1)
+    Z = spec.design(rng.standard_normal((80, 9)))
+    y = Z.reshape(80, -1) @ truth.W.ravel()
+    est = CPRegressor(spec, rank, max_iter=2000).fit_design(Z, y)
+    assert np.linalg.norm(est.W_ - truth.W) <= 1e-8 * np.linalg.norm(truth.W)

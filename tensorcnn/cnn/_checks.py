@@ -1,0 +1,77 @@
+"""Array-argument checks shared by :class:`~tensorcnn.cnn.CNNSpec` and
+:class:`~tensorcnn.cnn.DeepCNNSpec`: clear errors naming the argument and the expected axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._backend import as_array
+
+__all__ = ["check_batch", "check_stack"]
+
+
+def check_stack(value: Any, name: str, expected: tuple[int, ...], what: str,
+                reference: Any = None) -> Any:
+    """Validate an array argument of a fixed shape.
+
+    Parameters
+    ----------
+    value : array-like or torch.Tensor
+        The argument (kernels, FC weights).
+    name : str
+        Its name, for the error message.
+    expected : tuple of int
+        The shape it must have.
+    what : str
+        The names of the axes, e.g. ``"(n_kernels, *kernel_shape)"``, for the error message.
+    reference : array or torch.Tensor, optional
+        When a torch tensor, a numpy ``value`` is moved to its dtype and device
+        (:func:`tensorcnn._backend.as_array`).
+
+    Returns
+    -------
+    array
+        ``value`` as a float array, on its own backend (or that of ``reference``).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real numeric array.
+    ValueError
+        If ``value`` has another shape or holds NaN or infinite entries.
+    """
+    value = as_array(value, name, reference)
+    if tuple(value.shape) != expected:
+        raise ValueError(f"{name} must have shape {expected} {what}, got {tuple(value.shape)}")
+    return value
+
+
+def check_batch(X: Any, input_shape: tuple[int, ...]) -> Any:
+    """Validate a batch of inputs X of shape (n, d_1, …, d_N).
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor
+        The batch.
+    input_shape : tuple of N ints
+        d = (d_1, …, d_N), the shape of one input.
+
+    Returns
+    -------
+    array
+        ``X`` as a float array, on its own backend.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` does not have shape (n, *input_shape) or holds NaN or infinite entries.
+    """
+    X = as_array(X, "X")
+    if tuple(X.shape[1:]) != input_shape or X.ndim != len(input_shape) + 1:
+        raise ValueError(
+            f"X must have shape (n, {', '.join(map(str, input_shape))}) = (n, *input_shape), "
+            f"got {tuple(X.shape)}"
+        )
+    return X
