@@ -128,11 +128,8 @@ def cp_n_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int], rank: 
     >>> cp_n_params((2, 2, 2), (2, 2, 2), 2)
     44
     """
-    kernel_shape = normalize_shape(kernel_shape, "kernel_shape")
-    pooled_shape = normalize_shape(pooled_shape, "pooled_shape", len(kernel_shape))
-    rank = check_cp_rank(rank)
-    n_modes = len(kernel_shape)
-    return rank ** (n_modes + 1) + rank * (sum(kernel_shape) + math.prod(pooled_shape))
+    free = cp_n_free_params(kernel_shape, pooled_shape, rank)  # validates the arguments
+    return int(rank) ** (len(kernel_shape) + 1) + free
 
 
 def cp_n_free_params(kernel_shape: Sequence[int], pooled_shape: Sequence[int],
