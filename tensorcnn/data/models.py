@@ -68,9 +68,10 @@ class ModelKind:
         """A draw of the true weights."""
         raise NotImplementedError
 
-    def make_estimator(self, setting: Setting, first_starts: int) -> Any:
+    def make_estimator(self, setting: Setting, first_starts: int,
+                       rng: np.random.Generator | int = 0) -> Any:
         """The least-squares estimator of this kind (``first_starts``: starts screened at
-        the first fit of a warm-start chain)."""
+        the first fit of a warm-start chain; ``rng``: the source of its random starts)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -98,10 +99,11 @@ class RankModel(ModelKind):
     def draw_weights(self, setting: Setting, rng: np.random.Generator | int) -> TrueWeights:
         return plain_weights(setting.spec, rng)
 
-    def make_estimator(self, setting: Setting, first_starts: int) -> Any:
+    def make_estimator(self, setting: Setting, first_starts: int,
+                       rng: np.random.Generator | int = 0) -> Any:
         from ..estimators import RankKRegressor
 
-        return RankKRegressor(setting.spec)
+        return RankKRegressor(setting.spec, rng=rng)
 
 
 class TuckerModel(ModelKind):
@@ -129,11 +131,12 @@ class TuckerModel(ModelKind):
     def draw_weights(self, setting: Setting, rng: np.random.Generator | int) -> TrueWeights:
         return tucker_weights(setting.spec, setting.ranks, rng)
 
-    def make_estimator(self, setting: Setting, first_starts: int) -> Any:
+    def make_estimator(self, setting: Setting, first_starts: int,
+                       rng: np.random.Generator | int = 0) -> Any:
         from ..estimators import TuckerRegressor
 
         return TuckerRegressor(setting.spec, setting.ranks, n_init=first_starts, n_screen=3,
-                               warm_start=True)
+                               rng=rng, warm_start=True)
 
 
 class CPModel(ModelKind):
@@ -170,13 +173,14 @@ class CPModel(ModelKind):
     def draw_weights(self, setting: Setting, rng: np.random.Generator | int) -> TrueWeights:
         return cp_weights(setting.spec, setting.ranks[0], rng, unit_norm=setting.unit_norm)
 
-    def make_estimator(self, setting: Setting, first_starts: int) -> Any:
+    def make_estimator(self, setting: Setting, first_starts: int,
+                       rng: np.random.Generator | int = 0) -> Any:
         from ..estimators import CPRegressor
 
         # the CP study's own stopping rule (003 App. A.5.1: "drops by less than 1e-5"); no
         # warm starts: CP's ALS has more local minima, and the previous solution can lead
         # into one
-        return CPRegressor(setting.spec, self.fitted_rank(setting), tol=1e-5)
+        return CPRegressor(setting.spec, self.fitted_rank(setting), tol=1e-5, rng=rng)
 
 
 #: The model kinds by name; a new kind is registered here.

@@ -9,23 +9,30 @@ The generative model (003 §4.1, SPEC.md §4), for a :class:`~tensorcnn.data.Set
 with X_i iid N(0, 1) entries or the consecutive vectors of one stationary VAR(1) series.
 
 **Nested samples.** Replication r draws one sample of length n_max + 200 (n_max the largest
-size of the grid) and the fit at size n uses its first n points for training and the next
-200 for testing (for VAR(1) inputs: the 200 vectors that follow the training stretch, as in
-003 App. A.5.1). Every fit's data thus have exactly the law of an independent draw of size
-n + 200; the fits of one replication at different n share data (common random numbers),
-which costs one draw per replication instead of one per (n, replication) and smooths the
-mean-error curve across n without biasing any point of it (docs/simulations.md).
+size of the grid). The fit at size n trains on its first n points; every fit of the
+replication is tested on the same 200 points n_max + 1, …, n_max + 200, which no fit of the
+replication has trained on (for VAR(1) inputs: the 200 vectors that follow the longest
+training stretch, a stationary stretch of the same law as the one that follows any shorter
+one). Every fit's training data thus have exactly the law of an independent draw of size n;
+the fits of one replication at different n share data (common random numbers), which costs
+one draw per replication instead of one per (n, replication) and smooths the mean-error
+curve across n without biasing any point of it (docs/simulations.md).
 
 **Warm starts.** The Tucker least-squares fits of one replication run from the largest n to
 the smallest: the largest screens ``FIRST_STARTS`` starts (at large n the landscape is benign
 and the spectral start is close), every smaller n starts from the previous solution only
 (``warm_start``), which lies in the basin of the truth. The opposite order (small to large)
 carried a spurious minimum of a small-n fit up to n_max in 12 % of T1's replications
-(docs/simulations.md). CP fits are independent multi-start fits: CP's ALS has more local
-minima and a previous solution can lead into one (seen in the tests).
+(docs/simulations.md). A warm start carries information from the samples past n into the
+fit at n — which is why the test points lie past n_max: had they been the 200 points after
+n (as up to version 0.9), the fit at n would have started from a fit trained on them. CP
+fits are independent multi-start fits: CP's ALS has more local minima and a previous
+solution can lead into one (seen in the tests).
 
-Seeds: with k the CRC-32 of the setting's name, replication r uses
-``SeedSequence(seed, spawn_key=(k, r))`` and the true weights and Φ use
+Seeds: with k the CRC-32 of the setting's name, replication r draws its data from
+``SeedSequence(seed, spawn_key=(k, r))`` and its solver's random starts from
+``SeedSequence(seed, spawn_key=(k, r, 1))`` (:func:`replication_streams`: independent
+across replications in all their randomness), and the true weights and Φ use
 ``SeedSequence(seed, spawn_key=(k,))`` — so a replication's numbers depend on (seed, setting
 name, r, the grid) only: never on how replications are batched or where they run, nor on
 which experiment (``theorem2``, ``fig3``, a ``--settings`` subset) runs the setting.
@@ -54,8 +61,8 @@ from ..estimators._trace import design_to_trace
 from ..tenalg import mode_products
 
 __all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "fit_replication",
-           "make_estimator", "setting_hash", "setting_key", "setting_truth",
-           "simulate_regression"]
+           "make_estimator", "replication_streams", "setting_hash", "setting_key",
+           "setting_truth", "simulate_regression", "held_out_indices"]
 
 #: Test samples after the n training samples (003 App. A.5.1: length n + 200).
 N_TEST = 200
@@ -63,6 +70,8 @@ SOLVERS = ("als", "gd")
 #: Screened starts of a Tucker fit at the largest n of a replication (smaller n start from the
 #: previous solution).
 FIRST_STARTS = 4
+#: Last spawn-key entry of a replication's solver stream (its data stream has none).
+_SOLVER_STREAM = 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,20 @@ class RegressionData:
 def setting_key(setting: Setting) -> int:
     """The setting's seed key: CRC-32 of its name (stable across runs and platforms)."""
     return zlib.crc32(setting.name.encode())
+
+
+def replication_streams(setting: Setting, seed: int, rep: int
+                        ) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """The two independent random streams of replication ``rep``: (data, solver starts)."""
+    key = setting_key(setting)
+    return (np.random.SeedSequence(seed, spawn_key=(key, rep)),
+            np.random.SeedSequence(seed, spawn_key=(key, rep, _SOLVER_STREAM)))
+
+
+def held_out_indices(sizes: Sequence[int], n_test: int = N_TEST) -> range:
+    """Indices of a replication's test points: the ``n_test`` after the largest size."""
+    n_max = max(int(n) for n in sizes)
+    return range(n_max, n_max + n_test)
 
 
 def setting_hash(setting: Setting) -> str:
@@ -130,8 +153,12 @@ def _draw(setting: Setting, n_total: int, weights: TrueWeights,
     return X_all, Z_all, y_all
 
 
-def make_estimator(setting: Setting, solver: str = "als", rng: int = 0):
-    """The estimator of a setting: rank-K, Tucker or CP least squares (or the paper's GD)."""
+def make_estimator(setting: Setting, solver: str = "als",
+                   rng: np.random.Generator | int = 0):
+    """The estimator of a setting: rank-K, Tucker or CP least squares (or the paper's GD).
+
+    ``rng`` seeds the estimator's random starts (the GD baseline's initial point).
+    """
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     spec = setting.spec
@@ -141,7 +168,7 @@ def make_estimator(setting: Setting, solver: str = "als", rng: int = 0):
         if setting.kind.compressed:
             raise ValueError("the paper's GD baseline is implemented for the rank-K model only")
         return PaperGDRegressor(spec, rng=rng)
-    return setting.kind.make_estimator(setting, FIRST_STARTS)
+    return setting.kind.make_estimator(setting, FIRST_STARTS, rng=rng)
 
 
 def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
@@ -158,13 +185,15 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     sizes = sorted((int(n) for n in sizes), reverse=True)      # largest first (warm starts)
     cpu_start = time.process_time()
     weights, transition = setting_truth(setting, seed)
-    rng = np.random.default_rng(np.random.SeedSequence(seed,
-                                                       spawn_key=(setting_key(setting), rep)))
+    data_stream, solver_stream = replication_streams(setting, seed, rep)
+    rng = np.random.default_rng(data_stream)
     X_all, Z_all, y_all = _draw(setting, sizes[0] + N_TEST, weights, transition, rng)
+    X_test = X_all[held_out_indices(sizes)]
+    X_test = X_test.reshape(X_test.shape[0], -1)
     spec = setting.spec
     classify = setting.task == "classification"
     M_all = None if classify else design_to_trace(spec, Z_all[: sizes[0]])
-    estimator = make_estimator(setting, solver, rng=rep)
+    estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
     data_cpu = (time.process_time() - cpu_start) / len(sizes)
     rows = []
     for n in sizes:
@@ -179,8 +208,7 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
             estimator.n_init = 1          # smaller n: from the previous solution only
         delta = estimator.W_.reshape(weights.W.shape) - weights.W
         delta_x = mode_products(delta[None], spec.positioning_factors())[0]
-        X_test = X_all[n:n + N_TEST]
-        test_gap = X_test.reshape(X_test.shape[0], -1) @ delta_x.ravel()
+        test_gap = X_test @ delta_x.ravel()
         rows.append(dict(
             setting=setting.name, model=setting.model, inputs=setting.inputs,
             d_M=setting.n_params, n=n, x=float(np.sqrt(setting.n_params / n)),

@@ -148,27 +148,29 @@ def test_classification_rows_and_logit_scale():
 
 
 def test_replication_nests_samples_across_sizes():
-    """Row at size n = a direct fit on the first n of one draw, tested on the next 200."""
+    """Row at size n = a direct fit on the first n of one draw, tested on the 200 after n_max."""
     from tensorcnn.estimators import RankKRegressor
     from tensorcnn.simulation import fit_replication, simulate_regression
-    from tensorcnn.simulation.replication import setting_key, setting_truth
+    from tensorcnn.simulation.replication import replication_streams, setting_truth
 
     setting = preset("S1-var1")
     sizes = (60, 90, 150)
     rows = fit_replication(setting, sizes, rep=4, seed=9)
     weights, transition = setting_truth(setting, 9)
-    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(setting_key(setting), 4)))
-    data = simulate_regression(setting, 150, weights, transition, rng)
+    data_stream, solver_stream = replication_streams(setting, 9, 4)
+    data = simulate_regression(setting, 150, weights, transition,
+                               np.random.default_rng(data_stream))
+    starts = np.random.default_rng(solver_stream)
     X_all = np.concatenate([data.X, data.X_test])
     y_all = np.concatenate([data.y, data.y_test])
     Z_all = setting.spec.design(X_all)
     assert [r["n"] for r in rows] == list(sizes)
-    for row, n in zip(rows, sizes):
-        fit = RankKRegressor(setting.spec).fit_design(Z_all[:n], y_all[:n])
+    for row, n in sorted(zip(rows, sizes), key=lambda pair: -pair[1]):   # the run's order
+        fit = RankKRegressor(setting.spec, rng=starts).fit_design(Z_all[:n], y_all[:n])
         assert row["error"] == pytest.approx(np.linalg.norm(fit.W_ - weights.W), rel=1e-9)
         delta_x = setting.spec.composite_weight(fit.A_, fit.B_) - setting.spec.composite_weight(
             weights.A, weights.B)
-        gap = X_all[n:n + 200].reshape(200, -1) @ delta_x.ravel()
+        gap = X_all[150:350].reshape(200, -1) @ delta_x.ravel()
         assert row["prediction_error"] == pytest.approx(np.sqrt(np.mean(gap**2)), rel=1e-6)
 
 
