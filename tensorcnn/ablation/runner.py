@@ -31,7 +31,8 @@ from ..training import (
 )
 from .config import AblationConfig
 
-__all__ = ["AblationResult", "config_dict", "load_data", "run_ablation", "worst_seed_table"]
+__all__ = ["AblationResult", "checkpoint_name", "config_dict", "load_data", "run_ablation",
+           "run_identity", "worst_seed_table"]
 
 
 @dataclass
@@ -143,6 +144,33 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+#: Fields that do not change what one (t, seed) run computes: which runs an ablation holds,
+#: where it runs, and ``epochs`` (a longer run extends a shorter one: ``fit`` rebuilds the
+#: schedule and says so).
+_NOT_IDENTITY = ("t_values", "seeds", "threads", "device", "epochs")
+
+
+def run_identity(config: AblationConfig, t: int, seed: int) -> dict[str, Any]:
+    """Everything that defines one (t, seed) run of ``config``: the key of its checkpoint.
+
+    A checkpoint written under another identity (other data, lr, schedule, design, …) is
+    never taken for this run: its file name carries a hash of the identity, and ``fit``
+    refuses a checkpoint whose recorded identity differs, naming the keys.
+    """
+    identity = {k: v for k, v in asdict(config).items() if k not in _NOT_IDENTITY}
+    return {**identity, "t": int(t), "seed": int(seed)}
+
+
+def checkpoint_name(config: AblationConfig, t: int, seed: int) -> str:
+    """``{network}_t{t}_seed{seed}_{hash of the run's identity}.pt``."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(json.dumps(run_identity(config, t, seed), sort_keys=True,
+                                       default=str).encode()).hexdigest()[:12]
+    return f"{config.network}_t{t}_seed{seed}_{digest}.pt"
+
+
 def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = None,
                  progress: bool = False,
                  on_run: Callable[[int, int, list[dict]], None] | None = None
@@ -153,8 +181,9 @@ def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = 
     ----------
     config : AblationConfig
     checkpoint_dir : path, optional
-        One resumable checkpoint per (t, seed) (the harness's ``fit``); a killed run
-        started again continues where it stopped.
+        One resumable checkpoint per (t, seed) (the harness's ``fit``), keyed by the run's
+        whole configuration (:func:`run_identity`); a killed run started again continues
+        where it stopped, a run with another configuration starts afresh.
     progress : bool
         tqdm bars.
     on_run : callable, optional
@@ -192,11 +221,12 @@ def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = 
                 scheduler = make_scheduler("step", optimizer, config.epochs,
                                            step_size=config.lr_step, gamma=config.lr_gamma)
                 train_loader, test_loader = make_loaders(seed)
+                identity = run_identity(config, t, seed)
                 path = (None if checkpoint_dir is None
-                        else Path(checkpoint_dir) / f"{config.network}_t{t}_seed{seed}.pt")
+                        else Path(checkpoint_dir) / checkpoint_name(config, t, seed))
                 run = fit(model, optimizer, train_loader, epochs=config.epochs,
                           test_loader=test_loader, scheduler=scheduler, checkpoint_path=path,
-                          progress=progress)
+                          progress=progress, config=identity)
                 run = [{"t": t, "seed": seed, **r} for r in run]
                 records.extend(run)
                 if on_run is not None:

@@ -110,3 +110,27 @@ def test_tiny_ucf101_ablation_on_synthetic_clips(tmp_path):
 def test_network_and_dataset_must_agree():
     with pytest.raises(ValueError, match="kr_resnet3d18"):
         AblationConfig(network="kr_resnet3d18", dataset="cifar10")
+
+
+def test_checkpoints_are_keyed_by_the_whole_configuration(tmp_path):
+    """#20: a changed configuration must not reuse (and mislabel) another run's checkpoint.
+
+    Fails on version 0.9: the second run loaded the first run's finished checkpoint
+    (file name ``{network}_t{t}_seed{seed}.pt``) and reported its accuracies.
+    """
+    from tensorcnn.ablation.runner import checkpoint_name
+
+    small = dict(TINY, t_values=(1,), seeds=(1,))
+    first = run_ablation(get_config("smoke", **small), checkpoint_dir=tmp_path)
+    changed = get_config("smoke", **dict(small, max_train=96, lr=0.05))
+    assert checkpoint_name(changed, 1, 1) != checkpoint_name(get_config("smoke", **small), 1, 1)
+    resumed = run_ablation(changed, checkpoint_dir=tmp_path)
+    fresh = run_ablation(changed)
+    key = ("epoch", "train_loss", "test_accuracy")
+    assert ([tuple(r[k] for k in key) for r in resumed.records]
+            == [tuple(r[k] for k in key) for r in fresh.records])
+    assert [r["train_loss"] for r in resumed.records] != [r["train_loss"] for r in first.records]
+    # the same configuration again resumes its own finished checkpoint: nothing is retrained
+    assert len(list(tmp_path.glob("*.pt"))) == 2
+    again = run_ablation(changed, checkpoint_dir=tmp_path)
+    assert [r["train_loss"] for r in again.records] == [r["train_loss"] for r in fresh.records]
