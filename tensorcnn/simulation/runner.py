@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .._validation import check_int
 from ..data.presets import Setting
 from .grid import sample_sizes
 from .replication import SOLVERS, fit_replication
@@ -99,11 +100,10 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
         Bad counts, an unknown solver, duplicate setting names, or a sample size below the
         model's parameter count.
     """
-    for value, name in ((n_reps, "n_reps"), (batch_size, "batch_size")):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    n_reps = check_int(n_reps, "n_reps")
+    batch_size = check_int(batch_size, "batch_size")
+    seed = check_int(seed, "seed", minimum=0)
+    n_points = check_int(n_points, "n_points", minimum=2)
     if solver not in SOLVERS:
         raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     names = [s.name for s in settings]
@@ -114,7 +114,11 @@ def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
         if not isinstance(setting, Setting):
             raise TypeError(f"settings must hold Setting objects, got {type(setting).__name__}")
         if sizes is not None and setting.name in sizes:
-            ns = [int(n) for n in sizes[setting.name]]
+            given = sizes[setting.name]
+            if isinstance(given, str) or np.ndim(given) != 1 or len(given) == 0:
+                raise ValueError(f"sizes[{setting.name!r}] must be a non-empty sequence of "
+                                 f"ints, got {given!r}")
+            ns = [check_int(n, f"sizes[{setting.name!r}] entries") for n in given]
         else:
             ns = [int(n) for n in sample_sizes(setting.n_params, n_points, *grid)]
         too_small = [n for n in ns if n < setting.n_free_params]
@@ -196,8 +200,7 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     seconds : float
         Wall time of this call.
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be a positive int, got {workers!r}")
+    workers = check_int(workers, "workers")
     start = time.perf_counter()
     rows: list[dict] = []
     todo = []
