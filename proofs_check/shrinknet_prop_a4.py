@@ -1,6 +1,14 @@
 """Proposition A.4 of 002: with lam2 ||A||_p^p added, a global minimum exists, and the
 2^k sign flips (beta_ij -> -beta_ij with row j of A_i) of any point have equal objective.
 
+n-layer network (the statement's setting): Omega^rs does not penalise the biases b_i, and
+the existence part fails as printed. Counterexample (any depth): multinomial loss with a
+class c that never occurs — d F / d (b_n)_c > 0 everywhere, F strictly decreases as
+(b_n)_c -> -inf, no minimum. What holds: with a bias penalty lam_b sum ||b_i||^2 the proof
+goes through (F coercive); without it the proof's argument (coercivity) fails for a hidden
+bias and for the multinomial softmax shift; for one layer with the squared loss F is
+coercive with a free bias (the fit grows in b). The sign flips hold for any depth.
+
 Existence: F >= lam ||beta||_1 + lam2 ||A||_p^p makes the sublevel set {F <= f(0)} bounded
 (checked along random rays and along the A.3 ray, and by solving from random starts);
 p in {1, 2}, squared and multinomial. Flips: all 2^k patterns on 2-layer tanh/relu networks
@@ -22,13 +30,17 @@ from tensorcnn.sparsity import reduced_penalty
 from tensorcnn.sparsity.datasets import make_group_sparse_regression
 from tensorcnn.sparsity.propositions import (
     Check,
+    check_prop_a4_absent_class,
     check_prop_a4_existence,
     check_prop_a4_flips,
+    check_prop_a4_network_existence,
     check_reduced_penalty,
     network_objective,
 )
 
-CHECK = {"result": "regularised (8) has a minimum; 2^k sign flips equal; l_{2/3} reduction",
+CHECK = {"result": "regularised (8) has a minimum; n-layer: none with free biases (absent "
+                   "class), coercive with a bias penalty; 2^k sign flips equal; l_{2/3} "
+                   "reduction",
          "paper": "002", "section": "App. A.1, Prop. A.4",
          "tolerance": "1e-12 relative (flips), 1e-7 (reduction)"}
 
@@ -57,10 +69,42 @@ def run(seed: int = 0, multiplier=identity, lam2: float = 0.01) -> list[Check]:
             check = check_prop_a4_flips(objective, layers)
             check.name += f" [2-layer {name}, p={p}]"
             checks.append(check)
+    checks += network_checks(rng, lam2, seed)
     for p in (1, 2):
         W = rng.standard_normal((6, 3))
         W[2] = 0.0
         checks.append(check_reduced_penalty(W, 0.1, 0.03, p, reduced_penalty))
+    return checks
+
+
+def network_checks(rng, lam2: float, seed: int = 0) -> list[Check]:
+    """Existence on the n-layer network: what fails with free biases and what holds."""
+    X, Y, _ = make_group_sparse_regression(40, 4, 2, 2, rng=seed)  # Y (40, 2)
+    Y3 = np.eye(3)[rng.integers(0, 2, X.shape[0])]  # class 2 never occurs
+    lam2 = max(lam2, 1e-12)
+
+    def net(depth, q):
+        dims = [4] + [3] * (depth - 1) + [q]
+        return [(rng.standard_normal((a, b)), rng.standard_normal(a), rng.standard_normal(b))
+                for a, b in zip(dims, dims[1:])]
+
+    checks = []
+    for depth in (1, 2, 3):
+        for name, act in (("tanh", np.tanh), ("relu", lambda z: np.maximum(z, 0))):
+            check = check_prop_a4_absent_class(X, Y3, net(depth, 3), 0.1, lam2, 2, act)
+            check.name += f" [{depth}-layer {name}]"
+            checks.append(check)
+            repaired = check_prop_a4_network_existence(X, Y3, net(depth, 3), 0.1, lam2, 2, act,
+                                                       "multinomial", lam_bias=0.01, rng=seed)
+            repaired.name += f" [{depth}-layer {name}, multinomial, lam_bias=0.01]"
+            checks.append(repaired)
+    free = check_prop_a4_network_existence(X, Y, net(2, 2), 0.1, lam2, 2, np.tanh, rng=seed)
+    checks.append(Check("Prop A.4 proof's argument fails for a free hidden bias [2-layer "
+                        "tanh, squared]", not free.passed
+                        and "layer 1" in free.details["non_coercive"], free.details))
+    one = check_prop_a4_network_existence(X, Y, net(1, 2), 0.1, lam2, 2, np.tanh, rng=seed)
+    one.name += " [1 layer, squared, free bias]"
+    checks.append(one)
     return checks
 
 

@@ -5,7 +5,9 @@ lam2 fixed, lam varied); sparsity = share of input features whose weights are al
 in absolute value; loss = data fit / data fit of the empty model. Also the comparison at
 matched sparsity (best loss of each method per sparsity level).
 Fig. 2: a Switch(d) -> Linear network trained with Adam; sign-variance killing with gamma
-plus garbage collection against the baseline without removal; final loss and cost
+(the reference code's rule: gamma is the decay of the sign statistics, updated every step,
+dead above variance 0.5; ``--kill-rule mean-variance`` is the former rule) plus garbage
+collection against the baseline without removal; final loss and cost
 sum_epochs(#input neurons), mean +- 1 sd over the repetitions.
 
 Default data: the synthetic group-sparse problems (multi-target and multi-class) and wine;
@@ -49,6 +51,10 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--p", type=int, default=2, choices=(1, 2))
     parser.add_argument("--gammas", type=float, nargs="*",
                         default=[0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.99])
+    parser.add_argument("--kill-rule", choices=("ema-variance", "mean-variance"),
+                        default="ema-variance",
+                        help="sign-variance rule: ema-variance (reference code, gamma = EMA "
+                        "decay, every step; default) or mean-variance (gamma = threshold)")
     parser.add_argument("--gamma-lam", type=float, default=0.05,
                         help="lam of the gamma experiment (default 0.05)")
     parser.add_argument("--repetitions", type=int, default=30)
@@ -179,6 +185,7 @@ def main(argv=None) -> int:
             bar = lambda it, name=name: tqdm(it, desc=f"gamma {name}")  # noqa: E731
             res = gamma_experiment(X, Y, args.gammas, args.gamma_lam, 1e-3, 2, loss,
                                    repetitions=args.repetitions, rng=args.seed, progress=bar,
+                                   kill_rule=args.kill_rule,
                                    epochs=args.epochs, lr=0.02, batch_size=64)
             base = {r["repetition"]: r["final_loss"] for r in res if r["gamma"] is None}
             gamma_rows += [dict(dataset=name, lam=args.gamma_lam, **r,

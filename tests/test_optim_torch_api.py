@@ -102,7 +102,8 @@ def test_splitlbi_without_penalty_is_sgd_with_lr_kappa_alpha(momentum, nesterov,
             lambda ps, m=maximize: SplitLBI(
                 ps, lr=alpha, kappa=kappa, nu=0.3, lam=0.2, momentum=momentum,
                 weight_decay=wd, nesterov=nesterov, penalty=None, foreach=foreach,
-                coupling_in_momentum=coupled, weight_decay_mode="gradient", maximize=m),
+                coupling_in_momentum=coupled, weight_decay_mode="gradient", maximize=m,
+                weight_decay_1d=True),
             lambda ps, m=maximize: torch.optim.SGD(
                 ps, lr=kappa * alpha, momentum=momentum, nesterov=nesterov,
                 weight_decay=wd, maximize=m))
@@ -128,12 +129,13 @@ def test_splitlbi_decoupled_decay_is_sgd_decay_over_kappa_alpha_only_without_mom
     """
     alpha, kappa, beta = 0.04, 1.7, 2e-3
     gap, _ = max_gap_along_the_path(
-        lambda ps: SplitLBI(ps, lr=alpha, kappa=kappa, weight_decay=beta, penalty=None),
+        lambda ps: SplitLBI(ps, lr=alpha, kappa=kappa, weight_decay=beta, penalty=None,
+                            weight_decay_1d=True),
         lambda ps: torch.optim.SGD(ps, lr=kappa * alpha, weight_decay=beta / (kappa * alpha)))
     assert gap <= TOL
     gap, _ = max_gap_along_the_path(
         lambda ps: SplitLBI(ps, lr=alpha, kappa=kappa, weight_decay=beta, penalty=None,
-                            momentum=0.9),
+                            momentum=0.9, weight_decay_1d=True),
         lambda ps: torch.optim.SGD(ps, lr=kappa * alpha, weight_decay=beta / (kappa * alpha),
                                    momentum=0.9))
     assert gap > 1e-6
@@ -157,7 +159,8 @@ def test_splitlbi_with_gamma_at_zero_is_sgd_with_weight_decay_one_over_nu(penalt
     gap, opt = max_gap_along_the_path(
         lambda ps: SplitLBI(ps, lr=alpha, kappa=kappa, nu=nu, lam=1e6, penalty=penalty,
                             momentum=momentum, nesterov=nesterov, weight_decay=wd,
-                            coupling_in_momentum=coupled, weight_decay_mode="gradient"),
+                            coupling_in_momentum=coupled, weight_decay_mode="gradient",
+                            weight_decay_1d=True),
         lambda ps: torch.optim.SGD(ps, lr=kappa * alpha, momentum=momentum, nesterov=nesterov,
                                    weight_decay=1.0 / nu + wd))
     assert gap <= TOL

@@ -8,9 +8,56 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
+
+
+def _number(kind: str):
+    """An argparse ``type``: a finite float that is "any", ">=0", ">0" or "[0,1)"."""
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+        if kind == ">=0" and value < 0:
+            raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+        if kind == ">0" and value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+        if kind == "[0,1)" and not 0 <= value < 1:
+            raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+        return value
+
+    return convert
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+class _Milestones(argparse.Action):
+    """``--milestones``: integers >= 1 in strictly increasing order."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        for a, b in zip(values, values[1:], strict=False):
+            if b <= a:
+                parser.error(f"argument {option_string}: milestones must be strictly "
+                             f"increasing, got {' '.join(map(str, values))}")
+        setattr(namespace, self.dest, list(values))
+
+
+def _one_line_error(message: str) -> NoReturn:
+    """The sub-parser's ``error``: one line on stderr (no usage block), exit code 2."""
+    _fail(message)
 
 
 def register(subparsers) -> None:
@@ -24,9 +71,14 @@ def register(subparsers) -> None:
         "run's configuration and a SHA-256 checksum: a corrupt file, or a rerun with any "
         "other setting that changes the result (seed, lr, schedule, data, ...), is refused "
         "with the differing keys named; more --epochs needs --extend, fewer is refused. "
-        "--out and --checkpoint are checked before training. Errors: one line on stderr, "
+        "--out and --checkpoint are checked before training. With --optimizer splitlbi the "
+        "regularisation path (entry epoch and step of every weight and group, the group "
+        "norms of Gamma per epoch) is kept in the checkpoint, written to --path (.npz; "
+        "default beside --out) and plotted next to it (.png); the records carry the "
+        "residual ||W - Gamma||^2/(2 nu). Errors (bad values included): one line on stderr, "
         "exit code 2.",
     )
+    parser.error = _one_line_error  # one line, as the command's own errors
     from ..training.builders import DATA, MODELS, OPTIMIZERS
     from ..training.schedules import SCHEDULES
 
@@ -37,25 +89,32 @@ def register(subparsers) -> None:
     parser.add_argument("--image-size", type=int, default=32,
                         help="side of digits/synthetic images (files keep their own)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    parser.add_argument("--lr", type=float, default=0.1, help="learning rate (alpha, eta)")
-    parser.add_argument("--momentum", type=float, default=0.0)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--lr", type=_number(">=0"), default=0.1,
+                        help="learning rate (alpha, eta), finite and >= 0")
+    parser.add_argument("--momentum", type=_number("[0,1)"), default=0.0,
+                        help="momentum in [0, 1)")
+    parser.add_argument("--weight-decay", type=_number(">=0"), default=0.0,
+                        help="weight decay >= 0 (SplitLBI: weights of 2+ axes only, not "
+                        "biases or BatchNorm)")
     parser.add_argument("--nesterov", action="store_true")
-    parser.add_argument("--kappa", type=float, default=1.0, help="SplitLBI kappa")
-    parser.add_argument("--nu", type=float, default=10.0, help="SplitLBI nu")
-    parser.add_argument("--lam", type=float, default=None,
+    parser.add_argument("--kappa", type=_number(">0"), default=1.0, help="SplitLBI kappa")
+    parser.add_argument("--nu", type=_number(">0"), default=10.0, help="SplitLBI nu")
+    parser.add_argument("--lam", type=_number(">=0"), default=None,
                         help="lambda (default 1 for SplitLBI, 1e-5 for beta-lasso)")
-    parser.add_argument("--first-layer-lam", type=float, default=None,
+    parser.add_argument("--first-layer-lam", type=_number(">=0"), default=None,
                         help="beta-lasso lambda of the first weight")
-    parser.add_argument("--beta", type=float, default=50.0, help="beta-lasso beta")
+    parser.add_argument("--beta", type=_number(">=0"), default=50.0, help="beta-lasso beta")
     parser.add_argument("--conv-penalty", choices=("group", "lasso", "none"), default="group")
     parser.add_argument("--linear-penalty", choices=("group", "lasso", "none"),
                         default="lasso")
     parser.add_argument("--schedule", choices=SCHEDULES, default="cosine")
-    parser.add_argument("--step-size", type=int, default=30)
-    parser.add_argument("--milestones", type=int, nargs="*", default=[])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=128, help="batch size per process")
+    parser.add_argument("--step-size", type=_positive_int, default=30)
+    parser.add_argument("--milestones", type=_positive_int, nargs="*", default=[],
+                        action=_Milestones,
+                        help="multistep epochs, strictly increasing and < --epochs")
+    parser.add_argument("--epochs", type=_positive_int, default=10)
+    parser.add_argument("--batch", type=_positive_int, default=128,
+                        help="batch size per process")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                         help="the data set's standard augmentation (default on)")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
@@ -73,6 +132,10 @@ def register(subparsers) -> None:
                         "resume epoch to the new curve's value there); the records of the "
                         "added epochs carry extended_from")
     parser.add_argument("--out", type=Path, default=None, help="records file (.csv/.json)")
+    parser.add_argument("--path", type=Path, default=None,
+                        help="SplitLBI: the regularisation path file (.npz; default: beside "
+                        "--out as <out>.path.npz, none without --out); its plot is written "
+                        "with the suffix .png")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
 
@@ -142,7 +205,11 @@ def run(args: argparse.Namespace) -> int:
         fit,
         init_distributed,
         make_scheduler,
+        path_arrays,
+        plot_path,
+        save_path,
         splitlbi_metrics,
+        splitlbi_path,
         standard_augmentation,
         weight_nonzeros,
         wrap_ddp,
@@ -151,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
     from ..training.builders import build_model, build_optimizer, load_data
     from ..training.checkpoint import CheckpointError
     from ..training.records import RECORD_SUFFIXES, check_output_file
+
+    path_file = _path_file(args)
 
     if args.epochs < 1 or args.batch < 1:
         _fail(f"--epochs and --batch must be positive, got {args.epochs} and {args.batch}")
@@ -163,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
             check_output_file(args.out, "--out", RECORD_SUFFIXES)
         if args.checkpoint is not None:
             check_output_file(args.checkpoint, "--checkpoint")
+        if path_file is not None:
+            check_output_file(path_file, "--path", (".npz",))
     except ValueError as err:
         _fail(str(err))
     if args.threads is not None:
@@ -184,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
             weight_decay=args.weight_decay, nesterov=args.nesterov, kappa=args.kappa,
             nu=args.nu, lam=lam, conv_penalty=penalty[args.conv_penalty],
             linear_penalty=penalty[args.linear_penalty], beta=args.beta,
-            first_layer_lam=args.first_layer_lam)
+            first_layer_lam=args.first_layer_lam, track_path=args.optimizer == "splitlbi")
         scheduler = make_scheduler(args.schedule, optimizer, args.epochs,
                                    step_size=args.step_size, milestones=args.milestones)
     except ValueError as err:
@@ -198,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
                               rank=info.rank, world_size=info.world_size, device=info.device)
     callbacks = [weight_nonzeros()]
     if args.optimizer == "splitlbi":
-        callbacks.append(splitlbi_metrics(test_loader))
+        callbacks += [splitlbi_path(), splitlbi_metrics(test_loader)]
     amp = info.device.type == "cuda" if args.amp is None else args.amp
     config = run_config(args, train, test, lam=lam, amp=amp, world_size=info.world_size)
     try:
@@ -218,4 +289,21 @@ def run(args: argparse.Namespace) -> int:
               f"{100 * last['test_accuracy']:.2f}%")
         if args.out is not None:
             print(f"wrote {write_records(records, args.out)}")
+        if path_file is not None:
+            arrays = path_arrays(optimizer, model)
+            print(f"wrote {save_path(arrays, path_file)} and "
+                  f"{plot_path(arrays, path_file.with_suffix('.png'))}")
     return 0
+
+
+def _path_file(args: argparse.Namespace) -> Path | None:
+    """Where the SplitLBI path goes: --path, else beside --out, else nowhere."""
+    if args.optimizer != "splitlbi":
+        if args.path is not None:
+            _fail(f"--path needs --optimizer splitlbi, got --optimizer {args.optimizer}")
+        return None
+    if args.path is not None:
+        return args.path
+    if args.out is not None:
+        return args.out.with_suffix(".path.npz")
+    return None

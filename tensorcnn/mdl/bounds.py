@@ -13,15 +13,41 @@ import numpy as np
 __all__ = ["architecture_search_bound", "occam_bound", "sharing_length_bound"]
 
 
+def _counts(value, name: str, minimum: int = 0) -> np.ndarray:
+    """An integer (or integer array) ``>= minimum``: a count. Floats and bools are refused.
+
+    Raises TypeError for a non-integer type (2.0 and 2.5 included, as
+    :func:`tensorcnn._validation.check_int`), ValueError for a value below ``minimum``.
+    """
+    array = np.asarray(value)
+    expected = f"an integer >= {minimum} (or an array of them)"
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be {expected}, got {value!r}")
+    if np.any(array < minimum):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return array
+
+
+def _reals(value, name: str, low: float, high: float = np.inf, *, open_low: bool = False,
+           open_high: bool = False) -> np.ndarray:
+    """A finite real (or real array) in [low, high] (ends open where asked)."""
+    array = np.asarray(value)
+    interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a finite real number in {interval}, got {value!r}")
+    array = array.astype(np.float64)
+    below = array <= low if open_low else array < low
+    above = array >= high if open_high else array > high
+    if not np.all(np.isfinite(array)) or np.any(below | above):
+        raise ValueError(f"{name} must be a finite real number in {interval}, got {value!r}")
+    return array
+
+
 def _validate(train_loss, m, delta):
-    train_loss = np.asarray(train_loss, dtype=float)
-    if np.any((train_loss < 0) | (train_loss > 1)) or not np.all(np.isfinite(train_loss)):
-        raise ValueError("train_loss must lie in [0, 1] (a bounded loss)")
-    if np.any(np.asarray(m) < 1):
-        raise ValueError(f"m (the sample size) must be >= 1, got {m!r}")
-    if np.any((np.asarray(delta) <= 0) | (np.asarray(delta) >= 1)):
-        raise ValueError(f"delta must lie in (0, 1), got {delta!r}")
-    return train_loss
+    train_loss = _reals(train_loss, "train_loss", 0.0, 1.0)  # a bounded loss
+    m = _counts(m, "m (the sample size)", 1)
+    delta = _reals(delta, "delta", 0.0, 1.0, open_low=True, open_high=True)
+    return train_loss, m, delta
 
 
 def occam_bound(train_loss, m, description_bits, delta):
@@ -32,21 +58,39 @@ def occam_bound(train_loss, m, description_bits, delta):
     train_loss : float or array, in [0, 1]
     m : int or array
         Training-set size.
-    description_bits : float or array
+    description_bits : float or array, finite and >= 0
         |d(h)| in bits, under a prefix-free language fixed before seeing the data.
     delta : float in (0, 1)
+
+    Raises
+    ------
+    TypeError
+        If m is not an integer (2.5 and 2.0 included).
+    ValueError
+        If m < 1, or train_loss, delta or description_bits is NaN, infinite or out of range.
     """
-    train_loss = _validate(train_loss, m, delta)
-    if np.any(np.asarray(description_bits) < 0):
-        raise ValueError("description_bits must be >= 0")
-    return train_loss + np.sqrt((np.asarray(description_bits) + np.log(2 / np.asarray(delta)))
-                                / (2 * np.asarray(m)))
+    train_loss, m, delta = _validate(train_loss, m, delta)
+    description_bits = _reals(description_bits, "description_bits", 0.0)
+    return train_loss + np.sqrt((description_bits + np.log(2 / delta)) / (2 * m))
 
 
 def sharing_length_bound(n_nonzero, k, n):
-    """001 Thm 2: |d(g)| ≤ ‖w‖₀ log₂(kn) + 2 log₂ n (real-valued, as printed)."""
-    n_nonzero, k, n = (np.asarray(x, dtype=float) for x in (n_nonzero, k, n))
-    if np.any(n < 1) or np.any((k < 0) | (k > n)) or np.any((n_nonzero < 0) | (n_nonzero > n)):
+    """001 Thm 2: |d(g)| ≤ ‖w‖₀ log₂(kn) + 2 log₂ n (real-valued, as printed).
+
+    Parameters
+    ----------
+    n_nonzero, k, n : int or int array (broadcast)
+        ‖w‖₀, the number of distinct non-zero parameters and the number of weights;
+        0 <= k <= n, 0 <= n_nonzero <= n, n >= 1.
+
+    Returns
+    -------
+    float or array, in bits.
+    """
+    n_nonzero = _counts(n_nonzero, "n_nonzero").astype(float)
+    k = _counts(k, "k").astype(float)
+    n = _counts(n, "n", 1).astype(float)
+    if np.any(k > n) or np.any(n_nonzero > n):
         raise ValueError("need n >= 1, 0 <= k <= n and 0 <= n_nonzero <= n")
     with np.errstate(divide="ignore"):
         per_weight = np.where(n_nonzero > 0, np.log2(np.maximum(k * n, 1.0)), 0.0)
@@ -73,12 +117,26 @@ def architecture_search_bound(train_loss, m, k, bits, n_nonzero, n, delta,
     delta : float in (0, 1)
     sharing_bits : float or array, optional
         |d(g)|; defaults to the theorem's bound ‖w‖₀ log₂(kn) + 2 log₂ n.
+
+    Raises
+    ------
+    TypeError
+        If a count (m, k, bits, n_nonzero, n) is not an integer (floats such as 2.5 or
+        2.0 included) or a real argument is not a number.
+    ValueError
+        If a count is out of range, or train_loss, delta or sharing_bits is NaN,
+        infinite or outside its range.
     """
-    train_loss = _validate(train_loss, m, delta)
-    if np.any(np.asarray(bits) < 1):
-        raise ValueError(f"bits must be >= 1, got {bits!r}")
+    train_loss, m, delta = _validate(train_loss, m, delta)
+    bits = _counts(bits, "bits", 1)
+    k_checked = _counts(k, "k")
+    n_checked = _counts(n, "n", 1)
+    n_nonzero = _counts(n_nonzero, "n_nonzero")
     if sharing_bits is None:
-        sharing_bits = sharing_length_bound(n_nonzero, k, n)
-    complexity = np.asarray(k) * bits + np.asarray(sharing_bits) + np.log(2 * np.asarray(n)
-                                                                          / delta)
-    return train_loss + np.sqrt(complexity / (2 * np.asarray(m)))
+        sharing_bits = sharing_length_bound(n_nonzero, k_checked, n_checked)
+    else:
+        sharing_bits = _reals(sharing_bits, "sharing_bits", 0.0)
+        if np.any(k_checked > n_checked) or np.any(n_nonzero > n_checked):
+            raise ValueError("need 0 <= k <= n and 0 <= n_nonzero <= n")
+    complexity = k_checked * bits + sharing_bits + np.log(2 * n_checked / delta)
+    return train_loss + np.sqrt(complexity / (2 * m))

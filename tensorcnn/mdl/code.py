@@ -18,10 +18,10 @@ within rounding of the paper's ‖w‖₀ log(kn) + 2 log(n):
 
 .. math:: |d(g)| \le \|w\|_0 \log_2(kn) + 2\log_2(n+1) + 2,
 
-the n + 1 because counts run over 0..n, the + 2 from the two ceilings. Integer-bit codes
-cannot meet the paper's bound exactly (for n = 1 it allows 0 bits for two different maps);
-see ``docs/interpretations.md``. The code is prefix-free because the header has a fixed
-length for a given n and fixes the payload's length.
+the n + 1 because counts run over 0..n, the + 2 from the two ceilings. The printed bound
+itself is met, for n ≥ 4, by :class:`tensorcnn.mdl.KraftSharingCode` (no whole-bit code
+meets it for n ≤ 3); see ``docs/interpretations.md``. The code is prefix-free because the
+header has a fixed length for a given n and fixes the payload's length.
 
 Code of the model (``encode_model``), the proof's language for f_w: k in ⌈log₂(n+1)⌉ bits,
 then the k values in b bits each (IEEE bit patterns of float16/32/64), then d(g).
@@ -84,6 +84,23 @@ def _check_size(n: int, name: str = "n") -> int:
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
     return int(n)
+
+
+def _check_code(code: str, name: str = "code") -> str:
+    """A bit string: a ``str`` of '0' and '1' only."""
+    if not isinstance(code, str):
+        raise TypeError(f"{name} must be a str of '0'/'1' characters, got {type(code).__name__}")
+    if code.strip("01"):
+        bad = sorted(set(code) - {"0", "1"})
+        raise ValueError(f"{name} must contain only '0' and '1', found {bad!r}")
+    return code
+
+
+def _check_trailing(code: str, used: int, allow_trailing: bool, what: str) -> None:
+    if not allow_trailing and used != len(code):
+        raise ValueError(f"code has {len(code) - used} trailing bits after the {what} "
+                         f"({used} of {len(code)} bits read); pass allow_trailing=True to "
+                         "read a description at the start of a longer string")
 
 
 def _width(n_values: int) -> int:
@@ -180,16 +197,33 @@ def encode_sharing(assignment, k: int) -> str:
     return code
 
 
-def decode_sharing(code: str, n: int) -> tuple[np.ndarray, int, int]:
-    """Read d(g) from the start of ``code``.
+def decode_sharing(code: str, n: int, *, allow_trailing: bool = False
+                   ) -> tuple[np.ndarray, int, int]:
+    """Read d(g) from ``code``.
+
+    Parameters
+    ----------
+    code : str of '0'/'1'
+    n : int >= 1
+        Number of weights.
+    allow_trailing : bool, default False
+        Read d(g) at the start of a longer string (the code is prefix-free, so where it ends
+        is known); by default bits after d(g) are an error.
 
     Returns
     -------
     assignment : int array of shape (n,)
     k : int
     n_bits : int
-        How many bits of ``code`` the description used (the rest is not read).
+        How many bits of ``code`` the description used.
+
+    Raises
+    ------
+    ValueError
+        If ``code`` is not a valid description for this n, or has trailing bits (unless
+        ``allow_trailing``).
     """
+    code = _check_code(code)
     n = _check_size(n)
     header_width = _width((n + 1) ** 2)
     if len(code) < header_width:
@@ -211,6 +245,7 @@ def decode_sharing(code: str, n: int) -> tuple[np.ndarray, int, int]:
             packed, digit = divmod(packed, base)
             position, parameter = divmod(digit, k)
             assignment[position] = parameter + 1
+    _check_trailing(code, used, allow_trailing, "weight sharing d(g)")
     return assignment, k, used
 
 
@@ -230,19 +265,50 @@ def encode_model(w, bits: int = 32) -> str:
     return code + encode_sharing(shared.assignment, shared.n_params)
 
 
-def decode_model(code: str, n: int, bits: int = 32) -> tuple[np.ndarray, int]:
-    """Inverse of :func:`encode_model`: (w as float of ``bits`` bits, bits used)."""
+def decode_model(code: str, n: int, bits: int = 32, *, allow_trailing: bool = False
+                 ) -> tuple[np.ndarray, int]:
+    """Inverse of :func:`encode_model`.
+
+    Parameters
+    ----------
+    code : str of '0'/'1'
+    n : int >= 1
+        Number of weights.
+    bits : {16, 32, 64}
+    allow_trailing : bool, default False
+        Read the model at the start of a longer string; by default bits after the model's
+        description are an error.
+
+    Returns
+    -------
+    w : array of shape (n,), float of ``bits`` bits
+    n_bits : int
+        Bits of ``code`` used.
+
+    Raises
+    ------
+    ValueError
+        If ``code`` is not a model description for this n and b, or has trailing bits
+        (unless ``allow_trailing``).
+    """
+    code = _check_code(code)
     float_type, uint_type = _check_bits(bits)
     n = _check_size(n)
     k_width = _width(n + 1)
+    if len(code) < k_width:
+        raise ValueError(f"code ends inside the parameter count ({len(code)} < {k_width} "
+                         "bits)")
     k = int(code[:k_width], 2) if k_width else 0
+    if k > n:
+        raise ValueError(f"code's parameter count k = {k} exceeds n = {n}")
     used = k_width + k * bits
     if len(code) < used:
         raise ValueError("code ends inside the parameter values")
     raw = np.array([int(code[k_width + i * bits: k_width + (i + 1) * bits], 2)
                     for i in range(k)], dtype=uint_type)
     values = raw.view(float_type)
-    assignment, k_sharing, sharing_bits = decode_sharing(code[used:], n)
+    assignment, k_sharing, sharing_bits = decode_sharing(code[used:], n, allow_trailing=True)
     if k_sharing != k:
         raise ValueError("the parameter count in d(g) disagrees with the model header")
+    _check_trailing(code, used + sharing_bits, allow_trailing, "model description")
     return SharedWeights(values, assignment).weights(), used + sharing_bits

@@ -19,6 +19,8 @@ from torch.optim import Optimizer
 _FOREACH_TYPES = (torch.Tensor, torch.nn.Parameter)
 #: Devices on which ``foreach=None`` picks the foreach path (as ``torch.optim`` on CUDA).
 _FOREACH_DEVICES = ("cuda",)
+#: What a step does with a NaN or infinite gradient (the per-group option ``nonfinite``).
+NONFINITE_MODES = ("apply", "skip", "raise")
 
 
 class GroupwiseOptimizer(Optimizer):
@@ -41,7 +43,25 @@ class GroupwiseOptimizer(Optimizer):
       the new parameters and state are differentiable functions of the old ones, of the
       gradients and of the initial values; the step then takes the single-tensor path and
       updates that autograd must see are done out of place.
+
+    Every subclass also takes ``nonfinite`` (per group): what :meth:`step` does when a
+    gradient of the group holds a NaN or an infinity.
+
+    - ``"apply"`` (default): nothing is checked and the step runs, as in
+      ``torch.optim.SGD`` (NaN then propagates into the parameters and the state);
+    - ``"skip"``: the whole step is skipped (no group moves, no state changes), as
+      ``torch.amp.GradScaler`` skips ``optimizer.step()`` on an inf/NaN gradient;
+      :attr:`skipped_steps` counts the skips (not saved in the state dict);
+    - ``"raise"``: ``FloatingPointError`` naming the group and the parameter's position,
+      with nothing updated.
+
+    When groups disagree, ``"raise"`` wins over ``"skip"``; groups with ``"apply"`` are
+    not checked, but a skip skips them too (one step is all groups). The check costs one
+    reduction per gradient and one device-to-host copy per device.
     """
+
+    #: Steps skipped because a gradient was not finite (``nonfinite="skip"``).
+    skipped_steps: int = 0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled or loaded state and fill options it predates with defaults.
@@ -79,6 +99,9 @@ class GroupwiseOptimizer(Optimizer):
         for flag in ("maximize", "differentiable"):
             if not isinstance(group[flag], bool):
                 raise ValueError(f"{flag} must be a bool, got {group[flag]!r}")
+        if group["nonfinite"] not in NONFINITE_MODES:
+            raise ValueError(f"nonfinite must be one of {NONFINITE_MODES}, "
+                             f"got {group['nonfinite']!r}")
         if group["foreach"] and group["differentiable"]:
             raise ValueError("foreach=True is not supported with differentiable=True "
                              "(a differentiable step runs the single-tensor path)")
@@ -97,12 +120,16 @@ class GroupwiseOptimizer(Optimizer):
         """One update of every parameter group; ``closure`` re-evaluates the loss first.
 
         The update runs under ``torch.no_grad`` unless the group has
-        ``differentiable=True``, in which case autograd records it.
+        ``differentiable=True``, in which case autograd records it. With
+        ``nonfinite="skip"`` / ``"raise"`` the gradients are checked first (see the class).
         """
         loss = None
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
+        if not self._gradients_pass():
+            self.skipped_steps += 1
+            return loss
         for group in self.param_groups:
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
@@ -126,6 +153,28 @@ class GroupwiseOptimizer(Optimizer):
     def _step_group(self, group: dict[str, Any], params: list[torch.Tensor],
                     grads: list[torch.Tensor], foreach: bool) -> None:
         raise NotImplementedError
+
+    @torch.no_grad()
+    def _gradients_pass(self) -> bool:
+        """False when the step must be skipped; raises for ``nonfinite="raise"``."""
+        checked = [(gi, pi, p) for gi, group in enumerate(self.param_groups)
+                   if group.get("nonfinite", "apply") != "apply"
+                   for pi, p in enumerate(group["params"]) if p.grad is not None]
+        if not checked:
+            return True
+        flags: dict[torch.device, list[torch.Tensor]] = {}
+        for _, _, p in checked:
+            flags.setdefault(p.grad.device, []).append(torch.isfinite(p.grad).all())
+        if all(bool(torch.stack(f).all()) for f in flags.values()):
+            return True
+        bad = [(gi, pi) for gi, pi, p in checked if not bool(torch.isfinite(p.grad).all())]
+        raising = [(gi, pi) for gi, pi in bad if self.param_groups[gi]["nonfinite"] == "raise"]
+        if raising:
+            where = ", ".join(f"group {gi} param {pi}" for gi, pi in raising)
+            raise FloatingPointError(
+                f"{type(self).__name__}.step: non-finite (NaN or inf) gradient in {where}; "
+                "nothing was updated (nonfinite='raise')")
+        return False
 
 
 def _by_device_and_dtype(params: list[torch.Tensor]) -> list[list[torch.Tensor]]:

@@ -60,6 +60,10 @@ class BetaLasso(GroupwiseOptimizer):
         differentiable functions of the old ones and of the gradients (sign θ has
         derivative 0, the threshold passes the derivative of the kept weights). Needs
         ``foreach`` None or False.
+    nonfinite : {"apply", "skip", "raise"}, default "apply"
+        A NaN/inf gradient: "apply" steps anyway (``torch.optim.SGD``'s behaviour),
+        "skip" skips the whole step (as ``GradScaler``), "raise" raises
+        ``FloatingPointError`` before anything moves.
 
     Raises
     ------
@@ -80,9 +84,11 @@ class BetaLasso(GroupwiseOptimizer):
 
     def __init__(self, params: Iterable, lr: float, lam: float, beta: float = 50.0,
                  momentum: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
-                 foreach: bool | None = None, differentiable: bool = False) -> None:
+                 foreach: bool | None = None, differentiable: bool = False,
+                 nonfinite: str = "apply") -> None:
         defaults = dict(lr=lr, lam=lam, beta=beta, momentum=momentum, nesterov=nesterov,
-                        maximize=maximize, foreach=foreach, differentiable=differentiable)
+                        maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        nonfinite=nonfinite)
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

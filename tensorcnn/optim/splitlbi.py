@@ -8,10 +8,11 @@ import math
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from .._validation import check_nonnegative, check_positive
+from .._validation import check_finite, check_nonnegative, check_positive
 from ._base import GroupwiseOptimizer
 from ._checks import check_lr, check_momentum
 from ._momentum import momentum_direction
@@ -76,6 +77,21 @@ class SplitLBI(GroupwiseOptimizer):
         β W is added to the data gradient before the momentum buffer, so it is scaled by κα
         and accumulated. ``coupling_in_momentum=False, weight_decay_mode="gradient"``
         reproduces the released update.
+    weight_decay_1d : bool, default False
+        Also decay parameters with fewer than two axes (biases, BatchNorm/LayerNorm scales
+        and shifts). False (the default, as the released code, which skips 1-axis
+        parameters and those named ``bn``): weight decay acts on weights of two or more
+        axes only, in both modes.
+    track_path : bool, default False
+        Record, for every penalised weight, the step at which it first enters supp(Γ)
+        (``entry_step`` in its state; see :meth:`entry_steps`). Costs one comparison and
+        one masked fill per penalised tensor per step. Entry *epochs*, the per-group norms
+        of Γ along the path and the prune order come from :meth:`record_path`, called
+        once per epoch.
+    nonfinite : {"apply", "skip", "raise"}, default "apply"
+        A NaN/inf gradient: "apply" steps anyway (``torch.optim.SGD``'s behaviour, the
+        default), "skip" skips the whole step (as ``GradScaler``), "raise" raises
+        ``FloatingPointError`` before anything moves.
     maximize : bool, default False
         Maximise L_n: the data gradient's sign is flipped; the coupling (W − Γ)/ν, the
         V, Γ updates and weight decay are unchanged (the step of minimising −L_n).
@@ -104,7 +120,8 @@ class SplitLBI(GroupwiseOptimizer):
     sufficient bound is 2 / (κ L̃) with the joint Lipschitz constant L̃ of ∇L̄ (see
     :meth:`max_stable_lr`).
 
-    Relation to ``torch.optim.SGD`` (tested in float64, step for step): a group with
+    Relation to ``torch.optim.SGD`` (tested in float64, step for step; with
+    ``weight_decay_1d=True``, since SGD decays every parameter): a group with
     ``penalty=None`` is SGD with learning rate κα and the same momentum and Nesterov flag,
     with ``weight_decay=β`` in ``"gradient"`` mode; in ``"decoupled"`` mode it is SGD with
     weight decay 0 when β = 0, and with weight decay β/(κα) when there is no momentum
@@ -112,6 +129,11 @@ class SplitLBI(GroupwiseOptimizer):
     (λ above every ‖V_g‖ reached, e.g. before the first group enters the path) moves W as
     SGD with weight decay 1/ν (+ β in gradient mode) when ``coupling_in_momentum=True``;
     as ν → ∞ that reduces to plain SGD with learning rate κα.
+
+    The path (the released code's ``update_prune_order`` / ``prune_layer_by_order_by_list``
+    and ``calculate_all_residue``, re-derived): :meth:`record_path` (per epoch),
+    :meth:`entry_epochs`, :meth:`entry_steps`, :meth:`path_history`, :meth:`prune_order`,
+    :meth:`prune_masks` and :meth:`residual` (‖W − Γ‖²/(2ν)); see ``docs/optim.md``.
 
     References
     ----------
@@ -123,13 +145,17 @@ class SplitLBI(GroupwiseOptimizer):
                  weight_decay: float = 0.0, nesterov: bool = False,
                  penalty: str | None = "group", *, group_scaling: bool = False,
                  coupling_in_momentum: bool = True,
-                 weight_decay_mode: str = "decoupled", maximize: bool = False,
-                 foreach: bool | None = None, differentiable: bool = False) -> None:
+                 weight_decay_mode: str = "decoupled", weight_decay_1d: bool = False,
+                 track_path: bool = False, nonfinite: str = "apply",
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False) -> None:
         defaults = dict(lr=lr, kappa=kappa, nu=nu, lam=lam, momentum=momentum,
                         weight_decay=weight_decay, nesterov=nesterov, penalty=penalty,
                         group_scaling=group_scaling,
                         coupling_in_momentum=coupling_in_momentum,
-                        weight_decay_mode=weight_decay_mode, maximize=maximize,
+                        weight_decay_mode=weight_decay_mode,
+                        weight_decay_1d=weight_decay_1d, track_path=track_path,
+                        nonfinite=nonfinite, maximize=maximize,
                         foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
@@ -150,7 +176,8 @@ class SplitLBI(GroupwiseOptimizer):
         if group["weight_decay_mode"] == "decoupled" and group["weight_decay"] >= 1:
             raise ValueError("weight_decay must be < 1 in decoupled mode (W ← (1 − β) W …), "
                              f"got {group['weight_decay']!r}")
-        for flag in ("group_scaling", "coupling_in_momentum"):
+        for flag in ("group_scaling", "coupling_in_momentum", "weight_decay_1d",
+                     "track_path"):
             if not isinstance(group[flag], bool):
                 raise ValueError(f"{flag} must be a bool, got {group[flag]!r}")
 
@@ -197,6 +224,21 @@ class SplitLBI(GroupwiseOptimizer):
         else:
             for p, g in zip(params, grads, strict=True):
                 self._step_param(group, p, g)
+        if group["track_path"] and group["penalty"] is not None:
+            self._track_entries(params)
+
+    @torch.no_grad()
+    def _track_entries(self, params: list[torch.Tensor]) -> None:
+        """Count the step and set ``entry_step`` where Γ is non-zero for the first time."""
+        for p in params:
+            state = self.state[p]
+            state["path_step"] = state.get("path_step", 0) + 1
+            entry = state.get("entry_step")
+            if entry is None:
+                entry = state["entry_step"] = torch.full_like(
+                    p, math.inf, memory_format=torch.preserve_format)
+            entry.masked_fill_((state["Gamma"] != 0) & torch.isinf(entry),
+                               float(state["path_step"]))
 
     def _step_group_foreach(self, group: dict[str, Any], params: list[torch.Tensor],
                             grads: list[torch.Tensor]) -> None:
@@ -213,9 +255,17 @@ class SplitLBI(GroupwiseOptimizer):
             coupling = torch._foreach_sub(params, Gamma)
             torch._foreach_div_(coupling, nu)
 
+        decayed = self._decayed(group, params)
         direction = grads
-        if decay != 0 and not decoupled:
-            direction = torch._foreach_add(direction, params, alpha=decay)
+        if decayed and not decoupled:
+            if len(decayed) == len(params):
+                direction = torch._foreach_add(direction, params, alpha=decay)
+            else:
+                direction = list(direction)
+                moved = torch._foreach_add([direction[i] for i in decayed],
+                                           [params[i] for i in decayed], alpha=decay)
+                for i, d in zip(decayed, moved, strict=True):
+                    direction[i] = d
         if coupling is not None and group["coupling_in_momentum"]:
             direction = torch._foreach_add(direction, coupling)
         if momentum != 0:
@@ -224,14 +274,14 @@ class SplitLBI(GroupwiseOptimizer):
         if coupling is not None and not group["coupling_in_momentum"]:
             direction = torch._foreach_add(direction, coupling)
 
-        if decay != 0 and decoupled:
-            torch._foreach_mul_(params, 1.0 - decay)
+        if decayed and decoupled:
+            torch._foreach_mul_([params[i] for i in decayed], 1.0 - decay)
         torch._foreach_add_(params, direction, alpha=-kappa * alpha)
 
         if penalty is not None:
             torch._foreach_add_(V, coupling, alpha=alpha)
-            for v, gamma in zip(V, Gamma, strict=True):
-                gamma.copy_(penalty.prox(v, group["lam"])).mul_(kappa)
+            for p, v, gamma in zip(params, V, Gamma, strict=True):
+                gamma.copy_(self._prox_with_removed_columns(penalty, group, p, v)).mul_(kappa)
 
     def _step_param(self, group: dict[str, Any], p: torch.Tensor, grad: torch.Tensor) -> None:
         """The step of one parameter with public tensor operations (the single-tensor path).
@@ -241,7 +291,8 @@ class SplitLBI(GroupwiseOptimizer):
         its backward, so V must not change in place afterwards.
         """
         alpha, kappa, nu = group["lr"], group["kappa"], group["nu"]
-        momentum, decay = group["momentum"], group["weight_decay"]
+        momentum = group["momentum"]
+        decay = group["weight_decay"] if self._decayed(group, [p]) else 0.0
         decoupled = group["weight_decay_mode"] == "decoupled"
         penalty = self._penalty(group)
 
@@ -269,10 +320,63 @@ class SplitLBI(GroupwiseOptimizer):
             if group["differentiable"]:
                 state = self.state[p]
                 state["V"] = v = v.add(coupling, alpha=alpha)
-                state["Gamma"] = penalty.prox(v, group["lam"]).mul(kappa)
+                state["Gamma"] = self._prox_with_removed_columns(penalty, group, p, v).mul(kappa)
             else:
                 v.add_(coupling, alpha=alpha)
-                gamma.copy_(penalty.prox(v, group["lam"])).mul_(kappa)
+                gamma.copy_(self._prox_with_removed_columns(penalty, group, p, v)).mul_(kappa)
+
+    def _prox_with_removed_columns(self, penalty, group: dict[str, Any], p: torch.Tensor,
+                                   v: torch.Tensor) -> torch.Tensor:
+        r"""Prox_{Ω_λ}(V) of ``p``, counting the columns that garbage collection removed.
+
+        :func:`~tensorcnn.sparsity.collect_garbage` cuts entries inside the groups of a
+        group-lasso parameter (input columns of a consumer layer, whose input is exactly 0)
+        and keeps their state as ``state["removed_columns"]``: ``W``, ``V``, ``Gamma`` (and
+        ``momentum_buffer``) of shape (n_groups, k), k <= 4 virtual entries per group with
+        the Gram matrix of the removed ones, and ``n`` removed entries per group. Here they
+        take this step with ∇L_n = 0 (a linear map shared by all entries of a group, so the
+        virtual entries carry ‖V_removed,g‖ exactly; ``tensorcnn/sparsity/garbage.py``),
+        and the prox shrinks each group by its full norm ‖V_kept,g‖² + ‖V_removed,g‖² (and
+        λ√|g| uses the size before removal). Without that state: ``penalty.prox(v, λ)``.
+        """
+        removed = self.state[p].get("removed_columns")
+        if removed is None or not isinstance(penalty, GroupLasso):
+            return penalty.prox(v, group["lam"])
+        alpha, kappa, nu = group["lr"], group["kappa"], group["nu"]
+        momentum, decay = group["momentum"], group["weight_decay"]
+        decoupled = group["weight_decay_mode"] == "decoupled"
+        w, v_removed, gamma_removed = removed["W"], removed["V"], removed["Gamma"]
+        with torch.no_grad():  # the step of _step_param with a zero data gradient
+            coupling = torch.sub(w, gamma_removed).div_(nu)
+            d = torch.zeros_like(w)
+            if decay != 0 and not decoupled:
+                d = d.add(w, alpha=decay)
+            if group["coupling_in_momentum"]:
+                d = d.add(coupling)
+            if momentum != 0:
+                d = momentum_direction({0: removed}, [0], [d], momentum, group["nesterov"],
+                                       foreach=False)[0]  # buffer kept in ``removed``
+            if not group["coupling_in_momentum"]:
+                d = d.add(coupling)
+            if decay != 0 and decoupled:
+                w.mul_(1.0 - decay)
+            w.add_(d, alpha=-kappa * alpha)
+            v_removed.add_(coupling, alpha=alpha)
+        rows = group_view(v)
+        kept, lam = rows.shape[1], group["lam"]
+        if penalty.scale_by_size:  # λ√|g| with |g| = kept + removed entries
+            lam = lam * math.sqrt((kept + removed["n"]) / (kept + v_removed.shape[1]))
+        joint = penalty.prox(torch.cat([rows, v_removed.to(rows)], dim=1), lam)
+        with torch.no_grad():
+            gamma_removed.copy_(joint[:, kept:]).mul_(kappa)
+        return joint[:, :kept].reshape(v.shape)
+
+    @staticmethod
+    def _decayed(group: dict[str, Any], params: list[torch.Tensor]) -> list[int]:
+        """Positions in ``params`` that weight decay acts on (none when β = 0)."""
+        if group["weight_decay"] == 0:
+            return []
+        return [i for i, p in enumerate(params) if group["weight_decay_1d"] or p.dim() >= 2]
 
     def _dual_state(self, params: list[torch.Tensor]):
         V, Gamma = [], []
@@ -373,3 +477,191 @@ class SplitLBI(GroupwiseOptimizer):
                 if id(p) in masks:
                     q.mul_(masks[id(p)])
         return sparse
+
+    # ------------------------------------- the regularisation path, prune order, residual
+
+    def _penalised_with_groups(self) -> Iterator[tuple[dict[str, Any], torch.Tensor]]:
+        for group in self.param_groups:
+            if group["penalty"] is not None:
+                for p in group["params"]:
+                    yield group, p
+
+    def _group_of(self, param: torch.Tensor) -> dict[str, Any] | None:
+        for group, p in self._penalised_with_groups():
+            if p is param:
+                return group
+        return None
+
+    @torch.no_grad()
+    def record_path(self, epoch: int) -> None:
+        r"""Record supp(Γ) and the group norms ‖Γ_g‖₂ at ``epoch`` (once per epoch, after it).
+
+        For every penalised parameter, its state gets (all saved by ``state_dict()``):
+
+        - ``entry_epoch`` (the parameter's shape): the first recorded epoch at which the
+          weight was in supp(Γ), ∞ for a weight that never was — min over the calls of
+          ``epoch`` where Γ ≠ 0 (the released code's ``epoch_record``, whose sentinel for
+          "never" is 2000); a weight that leaves the support keeps its entry epoch;
+        - ``path_epochs`` (R,) and ``path_norms`` (R, n_groups): the recorded epochs and
+          ‖Γ_g‖₂ of every group g (slice along the first axis) at each, the regularisation
+          path that :func:`~tensorcnn.training.plot_path` draws.
+
+        Parameters
+        ----------
+        epoch : int >= 0
+            The epoch just finished (any non-decreasing step counter works).
+        """
+        epoch = check_nonnegative(epoch, "epoch")
+        for _, p in self._penalised_with_groups():
+            state = self.state[p]
+            gamma = state["Gamma"] if "Gamma" in state else torch.zeros_like(p)
+            entry = state.get("entry_epoch")
+            if entry is None:
+                entry = state["entry_epoch"] = torch.full_like(
+                    p, math.inf, memory_format=torch.preserve_format)
+            entry.masked_fill_((gamma != 0) & (entry > epoch), epoch)
+            norms = torch.linalg.vector_norm(group_view(gamma.detach()), dim=1)[None]
+            at = torch.tensor([epoch], dtype=norms.dtype, device=norms.device)
+            if "path_norms" in state:
+                norms = torch.cat([state["path_norms"], norms.to(state["path_norms"])])
+                at = torch.cat([state["path_epochs"], at.to(state["path_epochs"])])
+            state["path_norms"], state["path_epochs"] = norms, at
+
+    def _entries(self, param: torch.Tensor, key: str, level: str,
+                 how: str) -> torch.Tensor | None:
+        if level not in ("weight", "group"):
+            raise ValueError(f"level must be 'weight' or 'group', got {level!r}")
+        if self._group_of(param) is None:
+            return None
+        state = self.state.get(param, {})
+        if key not in state:
+            raise RuntimeError(f"no {key} recorded for this parameter: {how}")
+        entry = state[key]
+        return entry if level == "weight" else group_view(entry).amin(dim=1)
+
+    def entry_epochs(self, param: torch.Tensor, level: str = "weight") -> torch.Tensor | None:
+        """Epoch at which each weight (``level="weight"``, the parameter's shape) or group
+        (``"group"``, shape (n_groups,): the earliest of its weights) entered supp(Γ);
+        ∞ where never. None for an unpenalised parameter. Needs :meth:`record_path`."""
+        return self._entries(param, "entry_epoch", level, "call record_path(epoch) first")
+
+    def entry_steps(self, param: torch.Tensor, level: str = "weight") -> torch.Tensor | None:
+        """As :meth:`entry_epochs`, the optimizer step (1, 2, …) after which the weight or
+        group first had Γ ≠ 0; needs ``track_path=True``."""
+        return self._entries(param, "entry_step", level,
+                             "construct the optimizer with track_path=True")
+
+    def path_history(self, model: nn.Module | None = None
+                     ) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """{name: (epochs (R,), ‖Γ_g‖₂ (R, n_groups))} of every penalised parameter with a
+        recorded path (:meth:`record_path`)."""
+        names = self._names(model)
+        out = {}
+        for _, p in self._penalised_with_groups():
+            state = self.state.get(p, {})
+            if "path_norms" in state:
+                out[names[id(p)]] = (state["path_epochs"], state["path_norms"])
+        return out
+
+    @torch.no_grad()
+    def prune_order(self, param: torch.Tensor, never: float = 2000.0) -> torch.Tensor | None:
+        r"""The released code's prune order: early entry first, then large weights.
+
+        With t the entry epoch (:meth:`entry_epochs`, ``never`` where the weight never
+        entered): for ``penalty="group"`` one value per group,
+        :math:`o_g = \lVert W_g \rVert_2 - \min_{i \in g} t_i` (shape (n_groups,)); for
+        ``"lasso"`` one per weight, :math:`o_i = |W_i| - t_i` (the parameter's shape).
+        W is the current dense weight. Since entry epochs are integers, a weight that
+        entered earlier ranks higher unless the norms differ by more than the epochs.
+
+        Parameters
+        ----------
+        param : tensor
+            A penalised parameter (None is returned for another).
+        never : float, default 2000.0
+            The entry epoch given to weights that never entered (the released code's 2000).
+        """
+        group = self._group_of(param)
+        if group is None:
+            return None
+        never = check_finite(never, "never")
+        t = self.entry_epochs(param).nan_to_num(posinf=never)
+        W = param.detach()
+        if group["penalty"] == "group":
+            return torch.linalg.vector_norm(group_view(W), dim=1) - group_view(t).amin(dim=1)
+        return W.abs() - t
+
+    @torch.no_grad()
+    def prune_masks(self, percent: float, model: nn.Module | None = None,
+                    names: Iterable[str] | None = None, *, never: float = 2000.0,
+                    prune_bias: bool = False) -> dict[str, torch.Tensor]:
+        """Masks that prune ``percent`` % of each layer by :meth:`prune_order` (the released
+        ``prune_layer_by_order_by_list``).
+
+        Per penalised parameter, the threshold is the ``percent``-th percentile of its
+        order values (``numpy.percentile``, linear interpolation). ``penalty="group"``:
+        a group (filter / row) is kept when its order is >= the threshold and pruned
+        whole otherwise; ``"lasso"``: a weight is kept when its order is > the threshold
+        (the released code's comparisons, strict for fc weights, not for filters). Apply
+        with :func:`~tensorcnn.optim.apply_masks_` or keep with
+        :func:`~tensorcnn.optim.keep_masks`.
+
+        Parameters
+        ----------
+        percent : float in [0, 100]
+        model : nn.Module, optional
+            Names the parameters (else ``group{i}.param{j}``).
+        names : iterable of str, optional
+            Only these parameters (default: every penalised one).
+        never : float, default 2000.0
+            See :meth:`prune_order`.
+        prune_bias : bool, default False
+            Also mask ``<module>.bias`` of a pruned group (needs ``model``; group penalty).
+
+        Returns
+        -------
+        dict
+            Name → bool mask of the parameter's shape (True = kept).
+        """
+        percent = check_finite(percent, "percent")
+        if not 0 <= percent <= 100:
+            raise ValueError(f"percent must be in [0, 100], got {percent!r}")
+        all_names = self._names(model)
+        wanted = None if names is None else set(names)
+        params = dict(model.named_parameters()) if model is not None else {}
+        masks: dict[str, torch.Tensor] = {}
+        for group, p in self._penalised_with_groups():
+            name = all_names[id(p)]
+            if wanted is not None and name not in wanted:
+                continue
+            order = self.prune_order(p, never)
+            threshold = np.percentile(order.cpu().numpy(), percent)
+            threshold = torch.as_tensor(threshold, dtype=order.dtype, device=order.device)
+            if group["penalty"] == "group":
+                keep = order >= threshold
+                masks[name] = keep[:, None].expand(group_view(p).shape).reshape(p.shape)
+                bias = name[: -len("weight")] + "bias" if name.endswith("weight") else None
+                if prune_bias and bias in params and params[bias].shape == keep.shape:
+                    masks[bias] = keep.clone()
+            else:
+                masks[name] = order > threshold
+        if wanted is not None and wanted - set(masks):
+            raise KeyError(f"names not among the penalised parameters: "
+                           f"{sorted(wanted - set(masks))}")
+        return masks
+
+    @torch.no_grad()
+    def residual(self, model: nn.Module | None = None) -> dict[str, float]:
+        """‖W − Γ‖² / (2ν) of every penalised parameter (ν of its group), by name.
+
+        The split term of L̄ (Eq. (2) of 004), the released code's ``calculate_all_residue``
+        per layer; their sum is the residual of the whole model.
+        """
+        names = self._names(model)
+        out = {}
+        for group, p in self._penalised_with_groups():
+            state = self.state.get(p, {})
+            gamma = state["Gamma"] if "Gamma" in state else torch.zeros_like(p)
+            diff = (p.detach() - gamma.detach()).double()
+            out[names[id(p)]] = float((diff * diff).sum()) / (2.0 * group["nu"])
+        return out

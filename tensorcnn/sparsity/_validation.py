@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -52,7 +54,16 @@ def check_targets(Y: Any, n_samples: int, loss: str, name: str = "Y") -> np.ndar
             if raw.shape[0] != n_samples:
                 raise ValueError(f"{name} has {raw.shape[0]} labels but X has {n_samples} "
                                  "rows; they must agree")
-            classes, codes = np.unique(raw, return_inverse=True)
+            if raw.dtype.kind == "O" and any(
+                    v is None or (isinstance(v, numbers.Real) and not math.isfinite(v))
+                    for v in raw):
+                raise ValueError(f"{name} contains missing labels (None, NaN or infinite); "
+                                 "expected a class label for every sample")
+            try:
+                classes, codes = np.unique(raw, return_inverse=True)
+            except TypeError as error:
+                raise TypeError(f"{name} labels must be mutually comparable (one type), "
+                                f"got dtype {raw.dtype}: {error}") from None
             if classes.size < 2:
                 raise ValueError(f"{name} must contain at least 2 classes, got {classes.size}")
             return np.eye(classes.size)[codes]

@@ -12,6 +12,20 @@ from scipy.special import logsumexp
 __all__ = ["Quadratic", "Multinomial", "make_datafit"]
 
 
+def _check_matrix(Y: np.ndarray, name: str = "Y") -> np.ndarray:
+    """Y as a finite float64 matrix (n_samples, n_outputs), n_samples >= 1."""
+    Y = np.asarray(Y)
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real-valued array, got dtype {Y.dtype}")
+    Y = Y.astype(np.float64)
+    if Y.ndim != 2 or Y.shape[0] < 1:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_outputs), got shape "
+                         f"{Y.shape}")
+    if not np.isfinite(Y).all():
+        raise ValueError(f"{name} contains NaN or infinite values; expected finite targets")
+    return Y
+
+
 class Quadratic:
     r"""Multi-target least squares, the data fit of Eq. (6)-(7) of 002 rescaled by 1/(2n).
 
@@ -20,13 +34,18 @@ class Quadratic:
 
     Parameters
     ----------
-    Y : ndarray, shape (n_samples, n_targets)
+    Y : ndarray, shape (n_samples, n_targets), finite
+
+    Raises
+    ------
+    ValueError
+        If Y is not a finite 2-D array.
     """
 
     name = "squared"
 
     def __init__(self, Y: np.ndarray):
-        self.Y = Y
+        self.Y = _check_matrix(Y)
         self.n = Y.shape[0]
         #: Lipschitz constant of the gradient with respect to Z.
         self.curvature = 1.0 / self.n
@@ -56,11 +75,21 @@ class Multinomial:
     Parameters
     ----------
     Y : ndarray, shape (n_samples, n_classes), one-hot
+
+    Raises
+    ------
+    ValueError
+        If Y is not a finite one-hot matrix with at least 2 columns.
     """
 
     name = "multinomial"
 
     def __init__(self, Y: np.ndarray):
+        Y = _check_matrix(Y)
+        if Y.shape[1] < 2 or not (np.isin(Y, (0.0, 1.0)).all() and (Y.sum(axis=1) == 1).all()):
+            raise ValueError(f"Y must be one-hot (n_samples, n_classes >= 2): rows of 0/1 "
+                             f"with a single 1; got shape {Y.shape} with row sums in "
+                             f"[{Y.sum(axis=1).min():g}, {Y.sum(axis=1).max():g}]")
         self.Y = Y
         self.n = Y.shape[0]
         self.curvature = 0.5 / self.n
@@ -81,5 +110,11 @@ class Multinomial:
 
 
 def make_datafit(loss: str, Y: np.ndarray) -> Quadratic | Multinomial:
-    """The data-fit object for ``loss`` ("squared" or "multinomial")."""
+    """The data-fit object for ``loss`` ("squared" or "multinomial").
+
+    ``Y`` is the checked target matrix: (n, q) finite for "squared", one-hot (n, K) for
+    "multinomial" (labels are one-hot encoded by ``check_targets`` before this).
+    """
+    if loss not in ("squared", "multinomial"):
+        raise ValueError(f"loss must be 'squared' or 'multinomial', got {loss!r}")
     return Quadratic(Y) if loss == "squared" else Multinomial(Y)

@@ -174,7 +174,10 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
     r"""Train a Switch network on (X, Y) with the loss L + Omega^{rs} (Eq. (2), (9) of 002).
 
     Mini-batch SGD (with momentum) or Adam; the batch order and the initial weights come
-    from ``rng``. After every ``kill_every`` epochs the killing ``strategy`` runs and, when
+    from ``rng``. The killing ``strategy`` starts before the first step
+    (``strategy.start``) and runs after every optimizer step when ``strategy.every ==
+    "step"`` (the sign-variance rule of the reference code), else after every
+    ``kill_every`` epochs; after every ``kill_every`` epochs, when
     ``gc``, :func:`~tensorcnn.sparsity.garbage.collect_garbage` removes the killed neurons
     from the model *and* the optimizer state (and the killed input columns from the data).
 
@@ -203,6 +206,8 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
     Xt, Yt = torch.as_tensor(X), torch.as_tensor(Y)
     history: dict[str, Any] = dict(loss=[], objective=[], n_inputs=[], n_params=[])
     n = X.shape[0]
+    if strategy is not None:
+        strategy.start(model)
     for epoch in range(epochs):
         history["n_inputs"].append(int(model[0].alive.sum()))
         order = torch.as_tensor(gen.permutation(n))
@@ -213,8 +218,11 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
             objective = _data_loss(out, Yt[idx], loss) + shrinknet_penalty(model, lam, lam2, p)
             objective.backward()
             opt.step()
+            if strategy is not None and strategy.every == "step":
+                strategy.update(model)
         if strategy is not None and (epoch + 1) % kill_every == 0:
-            strategy.update(model)
+            if strategy.every == "epoch":
+                strategy.update(model)
             if gc:
                 report = collect_garbage(model, opt)
                 if report.input_keep is not None:
@@ -230,13 +238,17 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
 
 def gamma_experiment(X: Any, Y: Any, gammas: Sequence[float], lam: float, lam2: float = 0.0,
                      p: float = 2, loss: str = "squared", repetitions: int = 30,
-                     rng: Any = None, progress: Any = None, **train_kwargs: Any
+                     rng: Any = None, progress: Any = None,
+                     kill_rule: str = "ema-variance", **train_kwargs: Any
                      ) -> list[dict[str, Any]]:
     r"""Fig. 2 of 002: final loss and cost sum_epochs(#input neurons) against gamma.
 
     For each repetition r (its own seed, shared by all gammas and the baseline) the network
     is trained without removal (the baseline, ``gamma = None``) and with
-    :class:`~tensorcnn.sparsity.killing.SignVarianceKill` (gamma) plus garbage collection.
+    :class:`~tensorcnn.sparsity.killing.SignVarianceKill` (gamma, ``rule=kill_rule``) plus
+    garbage collection. With the default rule gamma is the decay of the sign statistics
+    (the reference code's meaning, updated every step); ``kill_rule="mean-variance"`` is
+    the former rule, gamma a variance threshold checked once per epoch.
 
     Returns
     -------
@@ -246,7 +258,7 @@ def gamma_experiment(X: Any, Y: Any, gammas: Sequence[float], lam: float, lam2: 
     jobs = [(r, g) for r in range(repetitions) for g in [None, *gammas]]
     rows = []
     for r, gamma in (jobs if progress is None else progress(jobs)):
-        strategy = None if gamma is None else SignVarianceKill(gamma)
+        strategy = None if gamma is None else SignVarianceKill(gamma, rule=kill_rule)
         hist = train_switch_network(X, Y, lam, lam2, p, loss, strategy=strategy, gc=True,
                                     rng=int(seeds[r]), **train_kwargs)
         rows.append(dict(gamma=gamma, repetition=r, final_loss=hist["loss"][-1],

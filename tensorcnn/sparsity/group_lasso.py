@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 
-from .._validation import check_nonnegative, check_positive
+from .._validation import check_int, check_nonnegative, check_positive
 from ._validation import check_design, check_problem
 from .datafits import make_datafit
 from .penalties import GroupL2
@@ -130,6 +130,7 @@ def group_lasso_path(X: Any, Y: Any, lams: Sequence[float], loss: str = "squared
     if lams.size == 0:
         raise ValueError("lams must contain at least one value")
     tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter")
     n, p = X.shape
     q = Y.shape[1]
     order = np.argsort(-lams, kind="stable")
@@ -164,7 +165,7 @@ def group_lasso_path(X: Any, Y: Any, lams: Sequence[float], loss: str = "squared
     else:
         Xa = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X
         weights = np.r_[np.ones(p), 0.0] if fit_intercept else None
-        L0 = datafit.curvature * np.linalg.norm(Xa, 2) ** 2
+        L0 = datafit.curvature * np.linalg.norm(Xa, 2) ** 2 or 1.0  # X = 0: f constant
         W = np.zeros((Xa.shape[1], q))
         if W0 is not None:
             W[:p] = _check_coef(W0, X, Y, "W0")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_nonnegative
+
 __all__ = ["GroupL2", "L1", "SquaredL2", "lp_power"]
 
 
@@ -14,14 +16,35 @@ class GroupL2:
 
     ``weights`` (omega, default 1) allows Eq. (4)'s sqrt(#theta_j) and an unpenalised
     intercept row (weight 0).
+
+    Parameters
+    ----------
+    lam : float >= 0
+    weights : array of shape (n_rows,), finite and >= 0, optional
     """
 
     def __init__(self, lam: float, weights: np.ndarray | None = None):
-        self.lam = lam
+        self.lam = check_nonnegative(lam, "lam")
+        if weights is not None:
+            weights = np.asarray(weights)
+            if weights.dtype.kind not in "iuf":  # bools are not weights
+                raise TypeError(f"weights must be a 1-D array of real numbers, got dtype "
+                                f"{weights.dtype}")
+            weights = weights.astype(np.float64)
+            if weights.ndim != 1:
+                raise ValueError(f"weights must be a 1-D array (n_rows,), got shape "
+                                 f"{weights.shape}")
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise ValueError(f"weights must be finite and >= 0, got {weights!r}")
         self.weights = weights
 
     def _w(self, n_rows: int) -> np.ndarray:
-        return np.ones(n_rows) if self.weights is None else self.weights
+        if self.weights is None:
+            return np.ones(n_rows)
+        if self.weights.shape[0] != n_rows:
+            raise ValueError(f"weights has {self.weights.shape[0]} entries but W has {n_rows} "
+                             "rows; they must agree")
+        return self.weights
 
     def value(self, W: np.ndarray) -> float:
         return float(self.lam * np.sum(self._w(W.shape[0]) * np.linalg.norm(W, axis=1)))
@@ -50,10 +73,15 @@ class GroupL2:
 
 
 class L1:
-    r"""Lasso penalty :math:`\lambda \lVert W \rVert_1` (the lam ||beta||_1 of Eq. (6))."""
+    r"""Lasso penalty :math:`\lambda \lVert W \rVert_1` (the lam ||beta||_1 of Eq. (6)).
+
+    Parameters
+    ----------
+    lam : float >= 0
+    """
 
     def __init__(self, lam: float):
-        self.lam = lam
+        self.lam = check_nonnegative(lam, "lam")
 
     def value(self, W: np.ndarray) -> float:
         return float(self.lam * np.abs(W).sum())
@@ -63,10 +91,15 @@ class L1:
 
 
 class SquaredL2:
-    r"""Ridge penalty :math:`\lambda \lVert W \rVert_2^2` (lam2 ||A||_2^2 of Eq. (8)-(9))."""
+    r"""Ridge penalty :math:`\lambda \lVert W \rVert_2^2` (lam2 ||A||_2^2 of Eq. (8)-(9)).
+
+    Parameters
+    ----------
+    lam : float >= 0
+    """
 
     def __init__(self, lam: float):
-        self.lam = lam
+        self.lam = check_nonnegative(lam, "lam")
 
     def value(self, W: np.ndarray) -> float:
         return float(self.lam * np.sum(W * W))

@@ -17,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_generator
+from .._validation import as_generator, check_positive
 from ._validation import check_design, check_targets
 from .datafits import make_datafit
 from .group_lasso import group_lasso, group_lasso_objective
 from .shrinknet import ridge_fit, shrinknet, shrinknet_objective
 
 __all__ = ["Check", "beta_norm", "beta_norm_squared", "check_prop_a1", "convexity_gap",
-           "a2_witness", "check_prop_a2", "check_prop_a3", "check_prop_a4_flips",
-           "check_prop_a4_existence", "network_objective", "check_reduced_penalty"]
+           "a2_witness", "check_prop_a2", "check_prop_a3", "check_prop_a3_exception",
+           "check_prop_a4_flips", "check_prop_a4_existence", "check_prop_a4_network_existence",
+           "check_prop_a4_absent_class", "network_objective", "check_reduced_penalty"]
 
 
 @dataclass
@@ -145,20 +146,81 @@ def check_prop_a3(objective: Callable[[np.ndarray, np.ndarray], float], A: np.nd
                       largest_step=float(steps.max())))
 
 
+def check_prop_a3_exception(X: Any, Y: Any, lam: float, loss: str = "squared",
+                            objective: Callable[[np.ndarray, np.ndarray], float] | None = None,
+                            n_random: int = 20, rng: Any = 0, gtol: float = 1e-10) -> Check:
+    r"""Prop. A.3 as it holds: (6) has a minimiser **iff** G = Xᵀ∇f(0) = 0 (lam > 0).
+
+    G is the gradient of W ↦ f(XW) at W = 0: −XᵀY/n for the squared loss (so the exception
+    is XᵀY = 0, Y orthogonal to the columns of X), Xᵀ(1/K − Y)/n for the multinomial loss.
+
+    * G = 0: f(XW) is convex with a zero gradient at 0, so f(XW) ≥ f(0) and
+      F(A, beta) ≥ f(0) = F(A, 0): every (A, 0) is a minimiser (and only those, since
+      lam ||beta||_1 > 0 otherwise). Checked: F(A, 0) = f(0) for random A, F ≥ f(0) at
+      random points, and the A.3 ray is flat from beta = 0.
+    * G ≠ 0: W_t = −tG gives f(XW_t) < f(0) for small t, and (A, beta) = (W_t / eps,
+      eps 1) has F < f(0) for small eps, so no beta = 0 point is a minimiser; points with
+      beta ≠ 0 are not either (:func:`check_prop_a3`). Checked: such a point is found.
+
+    Passes when the evidence agrees with the prediction from G. ``objective(A, beta)``
+    (default: (6) on (X, Y)) can be replaced by a broken variant.
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], loss)
+    lam = check_positive(lam, "lam")
+    gen = as_generator(rng)
+    d, q = X.shape[1], Y.shape[1]
+    datafit = make_datafit(loss, Y)
+    f0 = datafit.null_value()
+    _, gZ = datafit.value_grad(np.zeros_like(Y))
+    G = X.T @ gZ
+    grad_norm = float(np.linalg.norm(G))
+    scale = float(np.linalg.norm(X) * np.linalg.norm(gZ)) or 1.0
+    has_minimiser = grad_norm <= gtol * scale
+    if objective is None:
+        def objective(A, beta):
+            return shrinknet_objective(X, Y, A, beta, lam, 0.0, 2, loss)
+    slack = 1e-12 * max(1.0, abs(f0))
+    if has_minimiser:
+        at_zero = [objective(gen.standard_normal((d, q)), np.zeros(d)) for _ in range(n_random)]
+        lowest = min(objective(gen.standard_normal((d, q)) * gen.uniform(0, 3),
+                               gen.standard_normal(d) * gen.uniform(0, 3))
+                     for _ in range(n_random))
+        A0 = gen.standard_normal((d, q))
+        ray = [objective(2.0 ** k * A0, np.zeros(d)) for k in range(5)]
+        agrees = (max(abs(v - f0) for v in at_zero) <= slack and lowest >= f0 - slack
+                  and np.ptp(ray) <= slack)
+        witness = lowest
+    else:
+        witness = np.inf
+        for j in range(60):  # backtrack on t, then shrink eps
+            W = -(2.0 ** -j) * G / grad_norm
+            gain = f0 - datafit.value(X @ W)
+            if gain > 0:
+                eps = 0.25 * gain / (lam * d)
+                witness = objective(W / eps, np.full(d, eps))
+                break
+        agrees = witness < f0 - slack
+    return Check("Prop A.3 with its exception: a minimiser iff X^T grad f(0) = 0",
+                 bool(agrees), dict(grad_norm=grad_norm, has_minimiser=bool(has_minimiser),
+                                    f0=f0, witness=float(witness)))
+
+
 # ---------------------------------------------------------------------------- A.4
 def network_objective(X: Any, Y: Any, layers: Sequence[tuple[np.ndarray, np.ndarray,
                                                              np.ndarray]],
                       lam: float, lam2: float, p: float = 2,
                       activation: Callable[[np.ndarray], np.ndarray] = np.tanh,
                       multiplier: Callable[[np.ndarray], np.ndarray] = lambda b: b,
-                      loss: str = "squared") -> float:
+                      loss: str = "squared", lam_bias: float = 0.0) -> float:
     r"""Objective of Prop. A.4 for N(x) = f_n(... f_1(x)), f_i(x) = a(x diag(beta_i) A_i + b_i).
 
     Row layout: x (n, d_{i-1}), beta_i (d_{i-1},), A_i (d_{i-1}, d_i), b_i (d_i,); the last
     layer has no activation. Penalty :math:`\Omega^{rs} = \lambda \sum_i \lVert\beta_i
-    \rVert_1 + \lambda_2 \sum_i \lVert A_i \rVert_p^p`. ``multiplier`` maps beta to the
-    switch values (identity: Eq. (1); ``lambda b: np.maximum(b, 0)``: the authors' released
-    code, relu(theta)).
+    \rVert_1 + \lambda_2 \sum_i \lVert A_i \rVert_p^p` — the biases are not penalised;
+    ``lam_bias`` > 0 adds :math:`\lambda_b \sum_i \lVert b_i \rVert_2^2` (not in the paper).
+    ``multiplier`` maps beta to the switch values (identity: Eq. (1);
+    ``lambda b: np.maximum(b, 0)``: the authors' released code, relu(theta)).
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
@@ -168,7 +230,8 @@ def network_objective(X: Any, Y: Any, layers: Sequence[tuple[np.ndarray, np.ndar
         H = (H * multiplier(beta)[None, :]) @ A + b[None, :]
         if i < len(layers) - 1:
             H = activation(H)
-        penalty += lam * np.abs(beta).sum() + lam2 * np.sum(np.abs(A) ** p)
+        penalty += (lam * np.abs(beta).sum() + lam2 * np.sum(np.abs(A) ** p)
+                    + lam_bias * np.sum(b * b))
     return make_datafit(loss, Y).value(H) + penalty
 
 
@@ -239,6 +302,99 @@ def check_prop_a4_existence(X: Any, Y: Any, lam: float, lam2: float, p: float = 
                  dict(coercive=bool(coercive), minimisers_in_box=bool(in_box),
                       f0=f0, best=float(min(values)) if values else float("nan"),
                       spread=float(np.ptp(values)) if values else float("nan")))
+
+
+def check_prop_a4_network_existence(X: Any, Y: Any, layers: Sequence, lam: float,
+                                    lam2: float, p: float = 2,
+                                    activation: Callable[[np.ndarray], np.ndarray] = np.tanh,
+                                    loss: str = "squared", lam_bias: float = 0.0,
+                                    n_rays: int = 10, rng: Any = 0) -> Check:
+    r"""Prop. A.4's existence argument on the n-layer network: is F coercive?
+
+    The seed's proof: a diverging parameter makes Omega^rs diverge, so the sublevel set
+    {F <= F(0)} is bounded and F attains its minimum. That holds for beta_i and A_i
+    (lam, lam2 > 0) but Omega^rs does not penalise the biases b_i. Checked along rays
+    from the zero network (output b_n): random directions in all parameters, and rays
+    moving one layer's bias only; passes when F(2^20 d) > F(0) + 1 on every ray. With
+    ``lam_bias`` > 0 (:func:`network_objective`) it passes; with lam_bias = 0 it fails as
+    soon as there is a hidden layer (its bias moves nothing when the weights are 0) or the
+    loss is multinomial (b_n = t 1 leaves the softmax unchanged). Coercivity is sufficient
+    for a minimum, not necessary: see :func:`check_prop_a4_absent_class` for a case
+    without any minimiser. ``layers`` gives the shapes (A_i, beta_i, b_i).
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], loss)
+    gen = as_generator(rng)
+
+    def F(ls):
+        return network_objective(X, Y, ls, lam, lam2, p, activation, loss=loss,
+                                 lam_bias=lam_bias)
+
+    zero = [tuple(np.zeros_like(np.asarray(part, float)) for part in layer) for layer in layers]
+    f0 = F(zero)
+    failed = []
+    last = len(layers) - 1
+    rays = ([("all parameters", None)] * n_rays
+            + [(f"bias of layer {i + 1}", i) for i in range(len(layers))]
+            + ([("last bias along 1 (softmax shift)", "shift")] if loss == "multinomial"
+               else []))
+    for label, only in rays:
+        direction = []
+        for i, layer in enumerate(zero):
+            parts = [gen.standard_normal(part.shape) for part in layer]
+            if only == "shift":
+                parts = [np.zeros_like(part) for part in layer]
+                if i == last:
+                    parts[2] = np.ones_like(parts[2])
+            elif only is not None:
+                parts = [np.zeros_like(parts[0]), np.zeros_like(parts[1]),
+                         parts[2] if i == only else np.zeros_like(parts[2])]
+            direction.append(tuple(parts))
+        far = [tuple(2.0 ** 20 * part for part in layer) for layer in direction]
+        if not F(far) > f0 + 1.0 and label not in failed:  # grows, not a rounding wiggle
+            failed.append(label)
+    return Check("Prop A.4 existence argument on the n-layer network: F coercive",
+                 not failed, dict(n_layers=len(layers), lam_bias=float(lam_bias), f0=f0,
+                                  non_coercive=", ".join(failed) or "none"))
+
+
+def check_prop_a4_absent_class(X: Any, Y: Any, layers: Sequence, lam: float, lam2: float,
+                               p: float = 2,
+                               activation: Callable[[np.ndarray], np.ndarray] = np.tanh,
+                               lam_bias: float = 0.0, n_steps: int = 20) -> Check:
+    r"""A counterexample to Prop. A.4 as printed (biases free): no global minimum.
+
+    Multinomial loss with one-hot Y in which class c never occurs. The last layer is
+    linear, so ∂F/∂(b_n)_c = mean_i softmax_c(N(x_i)) > 0 at every point: lowering
+    (b_n)_c always decreases F, and F has no minimiser, for any depth, activation, lam,
+    lam2 and p. Checked: from the point ``layers``, F strictly decreases over
+    ``n_steps`` unit steps of (b_n)_c. With ``lam_bias`` > 0 the bias is penalised and F
+    eventually grows along the ray (the check fails): the repaired statement.
+    """
+    X = check_design(X)
+    Y = check_targets(Y, X.shape[0], "multinomial")
+    absent = np.flatnonzero(Y.sum(axis=0) == 0)
+    if absent.size == 0:
+        raise ValueError("Y must have a class that never occurs (a zero column of the "
+                         "one-hot matrix)")
+    c = int(absent[0])
+
+    def moved(t):
+        out = list(layers)
+        A, beta, b = out[-1]
+        b = np.array(b, float)
+        b[c] -= t
+        out[-1] = (A, beta, b)
+        return out
+
+    values = np.array([network_objective(X, Y, moved(float(t)), lam, lam2, p, activation,
+                                         loss="multinomial", lam_bias=lam_bias)
+                       for t in range(n_steps + 1)])
+    steps = np.diff(values)
+    return Check("Prop A.4 fails with free biases: F strictly decreases along (b_n)_c -> -inf",
+                 bool(np.all(steps < 0)), dict(absent_class=c, first=float(values[0]),
+                                               last=float(values[-1]),
+                                               largest_step=float(steps.max())))
 
 
 def _ridge_fit(X: np.ndarray, Y: np.ndarray, loss: str) -> np.ndarray:

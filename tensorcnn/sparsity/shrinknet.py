@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_nonnegative, check_positive
+from .._validation import check_int, check_nonnegative, check_positive
 from ._validation import check_design, check_p, check_problem
 from .datafits import make_datafit
 from .penalties import L1, SquaredL2, lp_power
@@ -216,6 +216,8 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
     lam2 = check_nonnegative(lam2, "lam2")
     p = check_p(p)
     tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter")
+    inner_max_iter = check_int(inner_max_iter, "inner_max_iter")
     lams = np.asarray([check_nonnegative(v, "lams" if len(lams) > 1 else "lam") for v in lams])
     if lams.size == 0:
         raise ValueError("lams must contain at least one value")
@@ -293,7 +295,7 @@ def _ridge_start(X, datafit, lam2, Xnorm2):
         G = X.T @ X / n + 2.0 * lam2 * np.eye(X.shape[1])
         return np.linalg.solve(G, X.T @ datafit.Y / n)
     result = fista(lambda V: _grad_W(X, datafit, V), lambda V: datafit.value(X @ V),
-                   SquaredL2(lam2), W, datafit.curvature * Xnorm2, tol=1e-8, max_iter=2000,
+                   SquaredL2(lam2), W, datafit.curvature * Xnorm2 or 1.0, tol=1e-8, max_iter=2000,
                    warn=False)
     return result.W
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import ConvergenceWarning
+from .._validation import ConvergenceWarning, check_int, check_positive
 
 __all__ = ["FistaResult", "fista", "ConvergenceWarning"]
 
@@ -57,12 +57,21 @@ def fista(smooth: Callable[[np.ndarray], tuple[float, np.ndarray]],
     penalty : object with ``value(W)`` and ``prox(W, step)``
     W0 : ndarray, starting point (warm start)
     L0 : float > 0, initial estimate of the Lipschitz constant of grad f
-    tol, max_iter : stopping rule; a :class:`ConvergenceWarning` is issued at the cap.
+    tol : float > 0
+    max_iter : int >= 1
+        Stopping rule; a :class:`ConvergenceWarning` is issued at the cap.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``L0`` or ``tol`` is not a finite number > 0, or ``max_iter`` not an integer >= 1.
     """
-    x = W0.copy()
+    L = max(check_positive(L0, "L0"), 1e-12)
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter")
+    x = np.array(W0, dtype=np.float64)
     y = x
     t = 1.0
-    L = max(float(L0), 1e-12)
     F_x = smooth_value(x) + penalty.value(x)
     converged = False
     k = 0

@@ -5,8 +5,18 @@ Library code only: functions return records and the caller writes them
 """
 
 from .augment import Compose, Normalize, RandomCrop, RandomHorizontalFlip, standard_augmentation
-from .callbacks import nonzeros_per_layer, splitlbi_metrics, weight_nonzeros
-from .checkpoint import load_checkpoint, rng_states, save_checkpoint, set_rng_states
+from .callbacks import nonzeros_per_layer, splitlbi_metrics, splitlbi_path, weight_nonzeros
+from .checkpoint import (
+                      CheckpointError,
+                      CheckpointMismatchError,
+                      config_diff,
+                      format_diff,
+                      load_checkpoint,
+                      load_states,
+                      rng_states,
+                      save_checkpoint,
+                      set_rng_states,
+)
 from .datasets import (
                       DATASETS,
                       ImageData,
@@ -27,19 +37,22 @@ from .distributed import (
                       wrap_ddp,
 )
 from .loader import BatchLoader, epoch_generator
-from .loop import evaluate, fit, train_epoch
+from .loop import evaluate, fit, harness_settings, train_epoch
 from .offline import load_digits, synthetic_images, train_test_split
+from .path import load_path, path_arrays, plot_path, save_path
 from .records import long_format, write_records
 from .schedules import SCHEDULES, make_scheduler
 
 __all__ = [
     "Compose", "Normalize", "RandomCrop", "RandomHorizontalFlip", "standard_augmentation",
-    "nonzeros_per_layer", "splitlbi_metrics", "weight_nonzeros",
-    "load_checkpoint", "rng_states", "save_checkpoint", "set_rng_states",
+    "nonzeros_per_layer", "splitlbi_metrics", "splitlbi_path", "weight_nonzeros",
+    "CheckpointError", "CheckpointMismatchError", "config_diff", "format_diff",
+    "load_checkpoint", "load_states", "rng_states", "save_checkpoint", "set_rng_states",
     "DATASETS", "ImageData", "load_cifar10", "load_cifar100", "load_image_dataset",
     "load_mnist", "load_svhn", "read_idx",
     "DistInfo", "all_reduce_sum", "barrier", "dist_info", "init_distributed", "unwrap",
-    "wrap_ddp", "BatchLoader", "epoch_generator", "evaluate", "fit", "train_epoch",
+    "wrap_ddp", "BatchLoader", "epoch_generator", "evaluate", "fit", "harness_settings",
+    "train_epoch", "load_path", "path_arrays", "plot_path", "save_path",
     "load_digits", "synthetic_images", "train_test_split", "long_format", "write_records",
     "SCHEDULES", "make_scheduler",
 ]

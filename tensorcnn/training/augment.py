@@ -71,15 +71,36 @@ class RandomHorizontalFlip:
 
 
 class Normalize:
-    """(x − mean) / std per channel; ``mean`` and ``std`` of shape (C,)."""
+    """(x − mean) / std per channel; ``mean`` and ``std`` of shape (C,).
+
+    Raises
+    ------
+    ValueError
+        ``mean`` or ``std`` not 1-D, of different lengths, empty, not finite, or a
+        ``std`` <= 0; at call time, an input whose channel count is not C.
+    """
 
     def __init__(self, mean: Sequence[float] | torch.Tensor, std: Sequence[float] | torch.Tensor):
-        self.mean = torch.as_tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1)
-        self.std = torch.as_tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1)
-        if torch.any(self.std <= 0):
-            raise ValueError("std must be > 0")
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        std = torch.as_tensor(std, dtype=torch.float32)
+        for name, value in (("mean", mean), ("std", std)):
+            if value.dim() != 1 or value.numel() == 0:
+                raise ValueError(f"{name} must have shape (C,) with C >= 1, got shape "
+                                 f"{tuple(value.shape)}")
+            if not torch.isfinite(value).all():
+                raise ValueError(f"{name} must be finite, got {value.tolist()}")
+        if mean.shape != std.shape:
+            raise ValueError(f"mean and std must have the same length (one per channel), got "
+                             f"{mean.numel()} and {std.numel()}")
+        if torch.any(std <= 0):
+            raise ValueError(f"std must be > 0, got {std.tolist()}")
+        self.mean = mean.reshape(1, -1, 1, 1)
+        self.std = std.reshape(1, -1, 1, 1)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.mean.shape[1]:
+            raise ValueError(f"Normalize has {self.mean.shape[1]} channels; expected a batch "
+                             f"(N, {self.mean.shape[1]}, H, W), got {tuple(x.shape)}")
         mean = self.mean.to(device=x.device, dtype=x.dtype)
         std = self.std.to(device=x.device, dtype=x.dtype)
         return (x - mean) / std

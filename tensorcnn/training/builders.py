@@ -38,11 +38,14 @@ def build_optimizer(name: str, model: nn.Module, *, lr: float, momentum: float =
                     weight_decay: float = 0.0, nesterov: bool = False, kappa: float = 1.0,
                     nu: float = 10.0, lam: float = 1.0, conv_penalty: str | None = "group",
                     linear_penalty: str | None = "lasso", beta: float = 50.0,
-                    first_layer_lam: float | None = None) -> torch.optim.Optimizer:
+                    first_layer_lam: float | None = None,
+                    track_path: bool = False) -> torch.optim.Optimizer:
     """An optimizer of :data:`OPTIMIZERS` on ``model`` with the papers' parameter groups.
 
     SplitLBI: ``conv_penalty`` on conv filters, ``linear_penalty`` on other weights, none
-    on biases and normalisation parameters (004 §2). β-lasso: λ on the weights (and
+    on biases and normalisation parameters (004 §2), weight decay on weights of two or more
+    axes only (the optimizer's default, as the released code), ``track_path`` recording
+    the step at which each weight enters supp(Γ). β-lasso: λ on the weights (and
     ``first_layer_lam`` on the first weight if given, 001 A.2), 0 on the rest.
     """
     if name == "sgd":
@@ -53,7 +56,7 @@ def build_optimizer(name: str, model: nn.Module, *, lr: float, momentum: float =
                                       linear=dict(penalty=linear_penalty),
                                       other=dict(penalty=None))
         return SplitLBI(groups, lr=lr, kappa=kappa, nu=nu, lam=lam, momentum=momentum,
-                        weight_decay=weight_decay, nesterov=nesterov)
+                        weight_decay=weight_decay, nesterov=nesterov, track_path=track_path)
     if name == "beta-lasso":
         by_name: dict[str, dict[str, Any]] = {}
         if first_layer_lam is not None:

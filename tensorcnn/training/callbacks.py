@@ -1,4 +1,5 @@
-"""Epoch callbacks for :func:`~tensorcnn.training.fit`: sparsity of β-lasso and SplitLBI."""
+"""Epoch callbacks for :func:`~tensorcnn.training.fit`: sparsity of β-lasso and SplitLBI,
+SplitLBI's residual and its regularisation path."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from torch import nn
 
 from .loop import evaluate
 
-__all__ = ["nonzeros_per_layer", "weight_nonzeros", "splitlbi_metrics"]
+__all__ = ["nonzeros_per_layer", "weight_nonzeros", "splitlbi_metrics", "splitlbi_path"]
 
 
 def nonzeros_per_layer(model: nn.Module, min_dim: int = 2) -> dict[str, tuple[int, int]]:
@@ -33,11 +34,17 @@ def weight_nonzeros() -> Callable[..., dict[str, Any]]:
 
 
 def splitlbi_metrics(test_loader=None, level: str = "weight") -> Callable[..., dict[str, Any]]:
-    """A callback for SplitLBI: Γ density per layer and overall, and the sparse model's
-    test accuracy (W masked by supp Γ, 004 §4.3) when ``test_loader`` is given."""
+    """A callback for SplitLBI: Γ density per layer and overall, the residual
+    ``residual`` = Σ_layers ‖W − Γ‖²/(2ν) and ``residual/<name>`` per layer (the released
+    code's ``calculate_all_residue``), and the sparse model's test accuracy (W masked by
+    supp Γ, 004 §4.3) when ``test_loader`` is given."""
 
     def callback(*, model: nn.Module, optimizer, **_: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        residual = optimizer.residual(model)
+        out["residual"] = sum(residual.values())
+        for name, value in residual.items():
+            out[f"residual/{name}"] = value
         total = nonzero = 0
         for name, mask in optimizer.support_masks(model).items():
             out[f"gamma_density/{name}"] = float(mask.float().mean())
@@ -55,3 +62,27 @@ def splitlbi_metrics(test_loader=None, level: str = "weight") -> Callable[..., d
         return out
 
     return callback
+
+
+def splitlbi_path() -> Callable[..., dict[str, Any]]:
+    """A callback that records SplitLBI's regularisation path after every epoch.
+
+    Calls ``optimizer.record_path(epoch)`` (entry epochs per weight and ‖Γ_g‖₂ per group,
+    kept in the optimizer's state and so in every checkpoint; the released code's
+    ``update_prune_order(epoch)``) and adds ``gamma_groups/<name>``, the number of groups
+    of each layer in supp(Γ), to the epoch's record. Put it before callbacks that read the
+    path. :func:`~tensorcnn.training.path_arrays` / ``save_path`` / ``plot_path`` write it.
+    """
+
+    def callback(*, epoch: int, model: nn.Module, optimizer, **_: Any) -> dict[str, Any]:
+        optimizer.record_path(epoch)
+        return {f"gamma_groups/{name}": int(mask.sum())
+                for name, mask in _group_supports(optimizer, model).items()}
+
+    return callback
+
+
+def _group_supports(optimizer, model: nn.Module) -> dict[str, torch.Tensor]:
+    names = {id(p): name for name, p in model.named_parameters()}
+    return {names.get(id(p), str(i)): optimizer.group_support(p)
+            for i, p in enumerate(optimizer.penalised_parameters())}

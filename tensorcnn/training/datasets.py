@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .._validation import check_int
+
 __all__ = ["ImageData", "load_cifar10", "load_cifar100", "load_svhn", "load_mnist",
            "read_idx", "load_image_dataset", "DATASETS"]
 
@@ -49,7 +51,18 @@ class ImageData:
             raise ValueError(f"images must have shape (N, C, H, W), got {tuple(self.images.shape)}")
         if self.labels.shape != (self.images.shape[0],):
             raise ValueError("labels must have shape (N,) matching the images")
+        if self.labels.dtype == torch.bool or self.labels.is_complex() or (
+                self.labels.is_floating_point()
+                and not torch.equal(self.labels, self.labels.round())):
+            raise ValueError(f"labels must be integer class indices, got dtype "
+                             f"{self.labels.dtype}")
+        self.num_classes = check_int(self.num_classes, "num_classes")
         self.labels = self.labels.long()
+        if self.labels.numel() and (int(self.labels.min()) < 0
+                                    or int(self.labels.max()) >= self.num_classes):
+            raise ValueError(f"labels must lie in [0, num_classes) = [0, {self.num_classes}), "
+                             f"got values in [{int(self.labels.min())}, "
+                             f"{int(self.labels.max())}]")
 
     def __len__(self) -> int:
         return self.images.shape[0]

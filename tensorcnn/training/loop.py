@@ -36,9 +36,11 @@ def _device_of(model: nn.Module) -> torch.device:
     return next(iter(model.parameters())).device
 
 
-def _summary(sums: torch.Tensor) -> dict[str, float]:
+def _summary(sums: torch.Tensor, what: str) -> dict[str, float]:
     loss_sum, correct, n = all_reduce_sum(sums).tolist()
-    n = max(n, 1.0)
+    if n == 0:  # the same on every rank: the counts are all-reduced
+        raise ValueError(f"{what}: the loader yielded no examples (an empty data set, or "
+                         "fewer examples than one batch with drop_last=True)")
     return {"loss": loss_sum / n, "accuracy": correct / n, "n": int(n)}
 
 
@@ -68,6 +70,11 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, *,
     -------
     dict
         ``loss`` (mean over examples, all ranks), ``accuracy``, ``n``.
+
+    Raises
+    ------
+    ValueError
+        If ``loader`` yields no examples (on every rank together).
     """
     loss_fn = loss_fn or F.cross_entropy
     device = _device_of(model)
@@ -93,13 +100,16 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, *,
                                  (out.argmax(1) == y).sum().double(),
                                  torch.tensor(float(y.shape[0]), device=device,
                                               dtype=torch.float64)])
-    return _summary(sums)
+    return _summary(sums, "train_epoch")
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loader, *, loss_fn: Callable | None = None,
              amp_dtype: torch.dtype | None = None) -> dict[str, float]:
-    """Mean loss and accuracy of ``model`` (eval mode) over ``loader``, summed over ranks."""
+    """Mean loss and accuracy of ``model`` (eval mode) over ``loader``, summed over ranks.
+
+    Raises ``ValueError`` if ``loader`` yields no examples.
+    """
     loss_fn = loss_fn or F.cross_entropy
     model = unwrap(model)
     device = _device_of(model)
@@ -114,7 +124,7 @@ def evaluate(model: nn.Module, loader, *, loss_fn: Callable | None = None,
                              torch.tensor(float(y.shape[0]), device=device,
                                           dtype=torch.float64)])
     model.train(was_training)
-    return _summary(sums)
+    return _summary(sums, "evaluate")
 
 
 def _gather(obj: Any) -> list[Any]:
@@ -316,6 +326,9 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
     CheckpointError
         The checkpoint is unreadable or corrupt, or (:class:`CheckpointMismatchError`)
         belongs to another run; raised before the first epoch.
+    ValueError
+        ``train_loader`` (or ``test_loader``) yields no examples; raised in the first
+        epoch, before anything is checkpointed.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")

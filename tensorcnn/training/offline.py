@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import as_generator
+from .._validation import as_generator, check_finite
 from .datasets import ImageData
 
 __all__ = ["load_digits", "synthetic_images", "train_test_split"]
@@ -14,7 +14,17 @@ __all__ = ["load_digits", "synthetic_images", "train_test_split"]
 
 def train_test_split(data: ImageData, test_fraction: float = 0.25,
                      rng: np.random.Generator | int | None = 0) -> tuple[ImageData, ImageData]:
-    """Split ``data`` at random, keeping each class's share (stratified)."""
+    """Split ``data`` at random, keeping each class's share (stratified).
+
+    Each class c of n_c examples puts round(test_fraction · n_c) of them in the test set.
+
+    Raises
+    ------
+    ValueError
+        ``test_fraction`` outside (0, 1), or a split that leaves the test set or the
+        training set empty (too few examples for this fraction).
+    """
+    test_fraction = check_finite(test_fraction, "test_fraction")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     rng = as_generator(rng)
@@ -25,6 +35,12 @@ def train_test_split(data: ImageData, test_fraction: float = 0.25,
         test.extend(idx[: int(round(test_fraction * idx.size))].tolist())
     test_mask = np.zeros(labels.size, dtype=bool)
     test_mask[test] = True
+    n_test = int(test_mask.sum())
+    if n_test == 0 or n_test == labels.size:
+        empty = "test" if n_test == 0 else "training"
+        raise ValueError(f"train_test_split of {labels.size} examples with test_fraction="
+                         f"{test_fraction} leaves the {empty} set empty (each class puts "
+                         "round(test_fraction * its size) examples in the test set)")
     pick = [torch.from_numpy(np.flatnonzero(~test_mask)),
             torch.from_numpy(np.flatnonzero(test_mask))]
     return tuple(ImageData(data.images[i], data.labels[i], data.num_classes, data.name)

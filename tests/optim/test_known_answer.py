@@ -59,7 +59,9 @@ SPLIT_CASES = [
                          [("group", False), ("group", True), ("lasso", False), (None, False)])
 @pytest.mark.parametrize("case", SPLIT_CASES)
 @pytest.mark.parametrize("n_steps", [2, 5])
-def test_splitlbi_matches_hand_computation(penalty, group_scaling, case, n_steps):
+@pytest.mark.parametrize("decay_1d", [False, True])
+def test_splitlbi_matches_hand_computation(penalty, group_scaling, case, n_steps, decay_1d):
+    """Weight decay skips the bias (6,) and the scalar () unless ``weight_decay_1d``."""
     momentum, wd, nesterov, coupled, mode = case
     hyper = dict(alpha=0.4, kappa=2.0, nu=1.5, lam=0.35, momentum=momentum, weight_decay=wd,
                  nesterov=nesterov, penalty=penalty, group_scaling=group_scaling,
@@ -69,11 +71,13 @@ def test_splitlbi_matches_hand_computation(penalty, group_scaling, case, n_steps
         lambda ps: SplitLBI(ps, lr=hyper["alpha"], kappa=hyper["kappa"], nu=hyper["nu"],
                             lam=hyper["lam"], momentum=momentum, weight_decay=wd,
                             nesterov=nesterov, penalty=penalty, group_scaling=group_scaling,
-                            coupling_in_momentum=coupled, weight_decay_mode=mode),
+                            coupling_in_momentum=coupled, weight_decay_mode=mode,
+                            weight_decay_1d=decay_1d),
         W0, c, a, n_steps)
     zero_and_nonzero = [False, False]
     for p, w0, ci, ai in zip(params, W0, c, a, strict=True):
-        W, _, G = splitlbi_reference(w0, ci, ai, n_steps, **hyper)
+        decay = wd if decay_1d or w0.dim() >= 2 else 0.0
+        W, _, G = splitlbi_reference(w0, ci, ai, n_steps, **{**hyper, "weight_decay": decay})
         assert torch.allclose(p.detach(), W, rtol=0, atol=TOL)
         gamma = opt.gamma(p)
         if penalty is None:

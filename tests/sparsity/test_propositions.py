@@ -17,8 +17,11 @@ from tensorcnn.sparsity.propositions import (
     check_prop_a1,
     check_prop_a2,
     check_prop_a3,
+    check_prop_a3_exception,
+    check_prop_a4_absent_class,
     check_prop_a4_existence,
     check_prop_a4_flips,
+    check_prop_a4_network_existence,
     check_reduced_penalty,
     network_objective,
 )
@@ -83,6 +86,57 @@ def test_a3_strict_decrease_and_broken_variants(seed, lam):
     assert not check_prop_a3(lambda A_, b_: sn_obj(X, Y, A_, b_, 0.0), A, beta).passed
 
 
+def orthogonal_targets(X, Z):
+    """Y = (I - P_X) Z: X^T Y = 0, the exception of Prop. A.3."""
+    return Z - X @ np.linalg.lstsq(X, Z, rcond=None)[0]
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 2**31), lam=st.floats(1e-3, 10))
+def test_a3_exception_xty_zero_has_minimisers_at_beta_zero(seed, lam):
+    """Issue 19: with X^T Y = 0, (A, 0) minimises (6) — A.3 as printed is false there."""
+    rng, X, Z = draw(seed)
+    Y = orthogonal_targets(X, Z)
+    f0 = np.sum(Y * Y) / (2 * X.shape[0])
+    check = check_prop_a3_exception(X, Y, lam, n_random=5, rng=seed)
+    assert check.passed and check.details["has_minimiser"]
+    # independent: F(A, 0) = f(0) and F >= f(0) (f(XW) = f(0) + ||XW||^2/(2n) when X^T Y = 0)
+    A, beta = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    W = beta[:, None] * A
+    assert sn_obj(X, Y, A, np.zeros(5), lam) == pytest.approx(f0, rel=1e-12)
+    assert sn_obj(X, Y, A, beta, lam) == pytest.approx(
+        f0 + np.sum((X @ W) ** 2) / (2 * X.shape[0]) + lam * np.abs(beta).sum(), rel=1e-9)
+    # generic targets: no minimiser, a point below f(0) is exhibited
+    generic = check_prop_a3_exception(X, Z, lam, n_random=5, rng=seed)
+    assert generic.passed and not generic.details["has_minimiser"]
+    assert generic.details["witness"] < generic.details["f0"]
+    # broken variants: the regularised objective (8) where X^T Y = 0 (F(A, 0) > f(0)); on
+    # generic data an objective whose fit never beats f(0)
+    assert not check_prop_a3_exception(
+        X, Y, lam, objective=lambda A_, b_: sn_obj(X, Y, A_, b_, lam, 1e-2), rng=seed).passed
+    flat = generic.details["f0"]
+    assert not check_prop_a3_exception(
+        X, Z, lam, objective=lambda A_, b_: flat + lam * np.abs(b_).sum(), rng=seed).passed
+
+
+def test_a3_exception_multinomial_balanced_classes():
+    rng = np.random.default_rng(1)
+    X = np.repeat(rng.standard_normal((10, 3)), 2, axis=0)
+    Y = np.eye(2)[np.tile([0, 1], 10)]
+    assert np.abs(X.T @ (Y - 0.5)).max() < 1e-12  # G = X^T (1/K - Y) / n = 0
+    check = check_prop_a3_exception(X, Y, 0.1, "multinomial")
+    assert check.passed and check.details["has_minimiser"]
+    assert check.details["f0"] == pytest.approx(np.log(2))
+
+
+def test_a3_script_covers_the_exception():
+    checks = load_script(3).run(0)
+    exception = [c for c in checks if "exception" in c.name]
+    assert any(c.details["has_minimiser"] for c in exception)
+    assert any(not c.details["has_minimiser"] for c in exception)
+    assert all(c.passed for c in exception)
+
+
 # ------------------------------------------------------------------------------- A.4
 def two_layers(rng):
     return [(rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal(3)),
@@ -112,6 +166,53 @@ def test_a4_existence_needs_lam2():
     _, X, Y = draw(3, n=40, d=4, q=2)
     assert check_prop_a4_existence(X, Y, 0.05, 0.01, 2, n_starts=2, n_rays=5).passed
     assert not check_prop_a4_existence(X, Y, 0.05, 0.0, 2, n_starts=2, n_rays=5).passed
+
+
+def net(rng, dims):
+    return [(rng.standard_normal((a, b)), rng.standard_normal(a), rng.standard_normal(b))
+            for a, b in zip(dims, dims[1:])]
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("activation", [np.tanh, lambda z: np.maximum(z, 0)])
+def test_a4_fails_on_the_n_layer_network_with_free_biases(depth, activation):
+    """Issue 19: Omega^rs leaves b_i free; with a class that never occurs F has no minimum."""
+    rng, X, _ = draw(depth, d=4)
+    Y = np.eye(3)[rng.integers(0, 2, X.shape[0])]  # class 2 absent
+    layers = net(rng, [4] + [3] * (depth - 1) + [3])
+    check = check_prop_a4_absent_class(X, Y, layers, 0.1, 0.01, 2, activation)
+    assert check.passed
+    # independent: dF/d(b_n)_2 = mean softmax_2 > 0, by central differences
+    def F(t):
+        moved = layers[:-1] + [(layers[-1][0], layers[-1][1], layers[-1][2] + [0, 0, t])]
+        return network_objective(X, Y, moved, 0.1, 0.01, 2, activation, loss="multinomial")
+    assert (F(1e-5) - F(-1e-5)) / 2e-5 > 0
+    # the repair: a bias penalty makes F grow along the ray, and F coercive
+    assert not check_prop_a4_absent_class(X, Y, layers, 0.1, 0.01, 2, activation,
+                                          lam_bias=0.05).passed
+    assert check_prop_a4_network_existence(X, Y, layers, 0.1, 0.01, 2, activation,
+                                           "multinomial", lam_bias=0.05, n_rays=3).passed
+
+
+def test_a4_existence_argument_needs_penalised_hidden_biases():
+    rng, X, Y = draw(4, d=4, q=2)
+    free = check_prop_a4_network_existence(X, Y, net(rng, [4, 3, 2]), 0.1, 0.01, n_rays=3)
+    assert not free.passed and "layer 1" in free.details["non_coercive"]
+    assert check_prop_a4_network_existence(X, Y, net(rng, [4, 3, 2]), 0.1, 0.01, n_rays=3,
+                                           lam_bias=0.01).passed
+    # one layer, squared loss: the free bias is harmless (the fit grows in b)
+    assert check_prop_a4_network_existence(X, Y, net(rng, [4, 2]), 0.1, 0.01, n_rays=3).passed
+    # multinomial: b_n -> b_n + t 1 leaves the softmax unchanged
+    labels = np.eye(2)[rng.integers(0, 2, X.shape[0])]
+    shift = check_prop_a4_network_existence(X, labels, net(rng, [4, 2]), 0.1, 0.01, 2,
+                                            np.tanh, "multinomial", n_rays=3)
+    assert not shift.passed and "shift" in shift.details["non_coercive"]
+
+
+def test_a4_script_covers_the_n_layer_network():
+    checks = load_script(4).run(0)
+    assert any("free biases" in c.name and c.passed for c in checks)
+    assert any("lam_bias" in c.name and c.passed for c in checks)
 
 
 def test_reduced_penalty_check_fails_on_a_wrong_constant():

@@ -99,7 +99,7 @@ def test_sign_variance_kill_matches_the_recursion():
     signs = np.array([[1, 1, 1], [1, -1, 1], [1, 1, -1], [1, -1, -1], [1, 1, -1]], float)
     switch = Switch(3, init="ones")
     model = nn.Sequential(switch)
-    strategy = SignVarianceKill(gamma, rho)
+    strategy = SignVarianceKill(gamma, rule="mean-variance", rho=rho)
     m = signs[0].copy()
     dead = np.zeros(3, bool)
     for s in signs:

@@ -113,3 +113,63 @@ def test_iteration_caps_warn_instead_of_hanging():
         shrinknet(X, Y, 0.01, 0.01, max_iter=1)
     with pytest.warns(ConvergenceWarning, match="MultiTaskLasso"):
         group_lasso(X, Y, 1e-4, max_iter=1, tol=1e-14)
+
+
+# ----------------------------------------------------------------- issue 14 (sparsity)
+def _fista(**kwargs):
+    from tensorcnn.sparsity.penalties import L1
+    from tensorcnn.sparsity.solvers import fista
+
+    args = dict(smooth=lambda W: (0.5 * float(W @ W), W), smooth_value=lambda W: 0.5 * float(W @ W),
+                penalty=L1(0.1), W0=np.ones(3), L0=1.0)
+    args.update(kwargs)
+    return fista(**args)
+
+
+@pytest.mark.parametrize("call, error, name", [
+    (lambda: __import__("tensorcnn.sparsity.penalties", fromlist=["L1"]).L1(lam=-1),
+     ValueError, "lam"),
+    (lambda: __import__("tensorcnn.sparsity.penalties", fromlist=["L1"]).SquaredL2(np.nan),
+     ValueError, "lam"),
+    (lambda: __import__("tensorcnn.sparsity.penalties", fromlist=["L1"]).GroupL2(
+        0.1, np.array([1.0, -1.0])), ValueError, "weights"),
+    (lambda: __import__("tensorcnn.sparsity.penalties", fromlist=["L1"]).GroupL2(
+        0.1, np.array([1.0, np.nan])), ValueError, "weights"),
+    (lambda: _fista(L0=0), ValueError, "L0"),
+    (lambda: _fista(max_iter=True), TypeError, "max_iter"),
+    (lambda: _fista(max_iter=0), ValueError, "max_iter"),
+    (lambda: _fista(tol=float("nan")), ValueError, "tol"),
+    (lambda: shrinknet(X, Y, 0.1, 0.1, max_iter=True), TypeError, "max_iter"),
+    (lambda: group_lasso(X, labels, 0.1, "multinomial", max_iter=True), TypeError, "max_iter"),
+    (lambda: shrinknet_path(X, Y, [0.1], 0.1, inner_max_iter=2.5), TypeError, "inner_max_iter"),
+    (lambda: __import__("tensorcnn.sparsity.datafits", fromlist=["x"]).make_datafit(
+        "squared", np.where(Y > 1, np.nan, Y)), ValueError, "Y"),
+    (lambda: __import__("tensorcnn.sparsity.datafits", fromlist=["x"]).make_datafit(
+        "multinomial", np.full((20, 3), 1 / 3)), ValueError, "one-hot"),
+    (lambda: __import__("tensorcnn.sparsity.datafits", fromlist=["x"]).Multinomial(
+        np.where(np.eye(3)[labels] > 0, np.nan, 0.0)), ValueError, "Y"),
+    (lambda: group_lasso(X, np.array([None] + [1] * 19, dtype=object), 0.1, "multinomial"),
+     ValueError, "Y"),
+    (lambda: group_lasso(X, np.array(["a", 1.0] * 10, dtype=object), 0.1, "multinomial"),
+     TypeError, "Y"),
+])
+def test_issue14_bad_arguments_are_named(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
+
+
+def test_groupl2_weights_must_match_the_rows():
+    from tensorcnn.sparsity.penalties import GroupL2
+
+    with pytest.raises(ValueError, match="weights"):
+        GroupL2(0.1, np.ones(3)).value(np.ones((4, 2)))
+    # the weighted value against a direct computation
+    W = rng.standard_normal((3, 2))
+    w = np.array([0.5, 0.0, 2.0])
+    assert GroupL2(0.3, w).value(W) == pytest.approx(0.3 * np.sum(w * np.linalg.norm(W, axis=1)))
+
+
+def test_zero_design_still_solves():
+    """X = 0 makes the Lipschitz estimate 0; the solvers start from L0 = 1 instead."""
+    W = group_lasso(np.zeros((20, 4)), labels, 0.1, "multinomial")
+    np.testing.assert_array_equal(W, 0.0)
