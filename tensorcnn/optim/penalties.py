@@ -16,6 +16,8 @@ import math
 
 import torch
 
+from .._prox import group_shrinkage, soft_threshold
+
 __all__ = ["GroupLasso", "Lasso", "PENALTIES", "group_view"]
 
 
@@ -32,7 +34,7 @@ class Lasso:
     name = "lasso"
 
     def prox(self, V: torch.Tensor, lam: float) -> torch.Tensor:
-        return torch.sign(V) * (V.abs() - lam).clamp_min(0)
+        return soft_threshold(V, lam)
 
     def groups(self, t: torch.Tensor) -> torch.Tensor:
         return t.reshape(-1, 1)
@@ -61,9 +63,7 @@ class GroupLasso:
         if self.scale_by_size:
             lam = lam * math.sqrt(rows.shape[1])
         norms = torch.linalg.vector_norm(rows, dim=1, keepdim=True)
-        # A zero group has a zero prox for any λ >= 0; clamping the norm keeps 0/0 out.
-        shrink = (1 - lam / norms.clamp_min(torch.finfo(V.dtype).tiny)).clamp_min(0)
-        return (rows * shrink).reshape(V.shape)
+        return (rows * group_shrinkage(norms, lam, torch.finfo(V.dtype).tiny)).reshape(V.shape)
 
     def groups(self, t: torch.Tensor) -> torch.Tensor:
         return group_view(t)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._prox import group_shrinkage, soft_threshold
 from .._validation import check_nonnegative
 
 __all__ = ["GroupL2", "L1", "SquaredL2", "lp_power"]
@@ -51,10 +52,9 @@ class GroupL2:
 
     def prox(self, W: np.ndarray, step: float) -> np.ndarray:
         """Block soft-thresholding of each row by step * lam * omega_j."""
-        norms = np.linalg.norm(W, axis=1)
-        thresh = step * self.lam * self._w(W.shape[0])
-        scale = np.where(norms > thresh, 1.0 - thresh / np.where(norms > 0, norms, 1.0), 0.0)
-        return W * scale[:, None]
+        norms = np.linalg.norm(W, axis=1, keepdims=True)
+        thresh = step * self.lam * self._w(W.shape[0])[:, None]
+        return W * group_shrinkage(norms, thresh, np.finfo(np.result_type(W.dtype, float)).tiny)
 
     def kkt_violation(self, W: np.ndarray, grad: np.ndarray) -> float:
         r"""Largest violation of the optimality conditions of min f + g.
@@ -87,7 +87,7 @@ class L1:
         return float(self.lam * np.abs(W).sum())
 
     def prox(self, W: np.ndarray, step: float) -> np.ndarray:
-        return np.sign(W) * np.maximum(np.abs(W) - step * self.lam, 0.0)
+        return soft_threshold(W, step * self.lam)
 
 
 class SquaredL2:
