@@ -48,13 +48,28 @@ class CheckRow:
     output: str
 
 
+def _installed_check_dirs() -> list[Path]:
+    """Where the installed distribution put its proofs_check scripts (a wheel's data files:
+    ``<prefix>/share/tensorcnn/proofs_check`` for whatever prefix it was installed to)."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("tensorcnn").files or []
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare tree
+        return []
+    return [Path(f.locate()).resolve().parent for f in files
+            if f.name == "_report.py" and "proofs_check" in f.parts]
+
+
 def find_check_dir(explicit: Path | None) -> Path:
-    """The proofs_check folder: explicit, in the working directory, or beside the package."""
+    """The proofs_check folder: explicit, in the working directory, beside the package (a
+    clone), or where a wheel installs it (``<prefix>/share/tensorcnn/proofs_check``)."""
     if explicit is not None:
         candidates = [explicit]
     else:
         candidates = [Path.cwd() / "proofs_check",
-                      Path(__file__).resolve().parents[2] / "proofs_check"]
+                      Path(__file__).resolve().parents[2] / "proofs_check",
+                      *_installed_check_dirs()]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
