@@ -37,6 +37,11 @@ from tensorcnn.sparsity.experiments import gamma_experiment, matched_comparison,
 
 
 def parse(argv=None, prog: str = "tensorcnn shrinknet") -> argparse.Namespace:
+    return make_parser(prog).parse_args(argv)
+
+
+def make_parser(prog: str = "tensorcnn shrinknet") -> argparse.ArgumentParser:
+    """The experiment's options (also listed in docs/cli.md)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("runs/shrinknet_vs_group_lasso"))
@@ -61,7 +66,7 @@ def parse(argv=None, prog: str = "tensorcnn shrinknet") -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--skip-tradeoff", action="store_true")
     parser.add_argument("--skip-gamma", action="store_true")
-    return parser.parse_args(argv)
+    return parser
 
 
 def datasets(args):
@@ -132,18 +137,25 @@ def plot_gamma(rows, path):
             mean = np.array([v.mean() for v in vals])
             sd = np.array([v.std(ddof=1) if v.size > 1 else 0.0 for v in vals])
             ax.plot(gammas, mean, "o-", label="sign variance + GC")
-            ax.fill_between(gammas, mean - sd, mean + sd, alpha=0.3)
+            ax.fill_between(gammas, mean - sd, mean + sd, alpha=0.3,
+                            label="± 1 sd over repetitions")
             b = np.array([r[key] for r in base])
             ax.axhline(b.mean(), color="k", ls="--", label="no removal (baseline)")
-            ax.axhspan(b.mean() - b.std(ddof=1), b.mean() + b.std(ddof=1), color="k",
-                       alpha=0.1)
+            spread = b.std(ddof=1) if b.size > 1 else 0.0
+            ax.axhspan(b.mean() - spread, b.mean() + spread, color="k", alpha=0.1,
+                       label="baseline ± 1 sd over repetitions")
             ax.set(xlabel="gamma", ylabel=key.replace("_", " "), title=name)
         ax_loss.set_ylabel("final loss - baseline (same repetition)")
-        ax_cost.set_ylabel("cost = sum over epochs of #input neurons")
+        ax_cost.set_ylabel("cost: Σ over epochs of #inputs")
         ax_loss.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def _sd(values: list[float]) -> float | None:
+    """Sample sd, or None for fewer than two values (one repetition has no spread)."""
+    return float(np.std(values, ddof=1)) if len(values) > 1 else None
 
 
 def main(argv=None, prog: str = "tensorcnn shrinknet") -> int:
@@ -199,8 +211,8 @@ def main(argv=None, prog: str = "tensorcnn shrinknet") -> int:
                                                         if r["gamma"] == g])),
                          loss_increase_mean=float(np.mean([r["loss_increase"] for r in gamma_rows
                                                            if r["gamma"] == g])),
-                         loss_increase_sd=float(np.std([r["loss_increase"] for r in gamma_rows
-                                                        if r["gamma"] == g], ddof=1)),
+                         loss_increase_sd=_sd([r["loss_increase"] for r in gamma_rows
+                                               if r["gamma"] == g]),
                          cost_mean=float(np.mean([r["cost"] for r in gamma_rows
                                                   if r["gamma"] == g])))
             for g in [None, *args.gammas]}

@@ -65,7 +65,7 @@ def register(subparsers) -> None:
                        help="kr-tables: also count with ptflops on the real modules (slow)")
     count.add_argument("--out", type=Path, default=None,
                        help="kr-tables: also write the rows as JSON")
-    count.set_defaults(func=run_count)
+    count.set_defaults(func=run_count, count_parser=count)
 
 
 def load_model(spec: str):
@@ -151,11 +151,52 @@ def _count_block(args: argparse.Namespace) -> dict:
                 input_size=list(size), params=cost.params, macs=cost.macs)
 
 
+#: The options each kind of NAME reads (besides --json); any other option given is refused.
+_BLOCK_OPTIONS = {
+    "bottleneck": ("in_channels", "rank", "out_channels"),
+    "funnel": ("in_channels", "rank"),
+    "normalized-funnel": ("in_channels",),
+    "resnext": ("in_channels", "groups", "width", "out_channels"),
+    "depthwise-separable": ("in_channels", "out_channels"),
+    "inverted-residual": ("in_channels", "out_channels", "expansion"),
+    "shufflenet-unit": ("in_channels", "rank", "out_channels"),
+}
+_SHARED_BLOCK_OPTIONS = ("kernel_size", "stride", "input_size")
+_OPTIONS = ("in_channels", "rank", "out_channels", "expansion", "groups", "width",
+            "kernel_size", "stride", "input_size", "alpha", "image_size", "num_classes",
+            "network", "ptflops", "out")
+
+
+def _refuse_unused_options(args: argparse.Namespace, used: tuple[str, ...]) -> None:
+    """An option that NAME does not read is an error, not silently ignored (#20)."""
+    parser = getattr(args, "count_parser", None)
+    if parser is None:
+        return
+    unused = [name for name in _OPTIONS if name not in used
+              and getattr(args, name, None) != parser.get_default(name)]
+    if unused:
+        flags = ", ".join("--" + name.replace("_", "-") for name in unused)
+        verb = "does" if len(unused) == 1 else "do"
+        raise SystemExit(f"count {args.name}: {flags} {verb} not apply to {args.name!r} "
+                         f"(it reads {', '.join('--' + u.replace('_', '-') for u in used)})")
+
+
 def run_count(args: argparse.Namespace) -> int:
     from ..counting.audit import audit
     from ..counting.reference_models import REFERENCE_MODELS
     from ..nets.families import FAMILIES, family_macs, family_n_params
 
+    if args.name in BLOCKS:
+        _refuse_unused_options(args, _BLOCK_OPTIONS[args.name] + _SHARED_BLOCK_OPTIONS)
+    elif args.name in FAMILIES:
+        _refuse_unused_options(args, ("alpha", "image_size", "num_classes"))
+    elif args.name in REFERENCE_MODELS:
+        _refuse_unused_options(args, ("image_size",))
+    elif args.name == "kr-tables":
+        _refuse_unused_options(args, ("network", "ptflops", "out"))
+    else:
+        names = [*BLOCKS, *FAMILIES, *REFERENCE_MODELS, "kr-tables"]
+        raise SystemExit(f"count: unknown name {args.name!r}; valid names: {', '.join(names)}")
     if args.name == "kr-tables":
         return run_tables(args)
     try:
@@ -170,8 +211,6 @@ def run_count(args: argparse.Namespace) -> int:
             result = dict(name=args.name, image_size=args.image_size,
                           params=report.total_params, macs=report.total_macs,
                           t_per_block=sorted({row.t for row in report.blocks}))
-        else:
-            raise SystemExit(f"unknown name {args.name!r}")
     except (TypeError, ValueError) as error:
         raise SystemExit(f"count failed: {error}") from error
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--n", type=int, default=256, help="inputs per setting (default 256)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="also write the table as JSON to this file")
+    parser.add_argument("--out", default=None,
+                        help="also write the table as JSON: to this file, or to DIR/demo.json "
+                        "when --out is a folder (an existing one, or a path ending in /)")
     parser.set_defaults(func=run)
 
 
@@ -65,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
              for r in rows)
     print("Tucker-like form equals the torch network: " + ("yes" if ok else "NO"))
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"rows": rows, "equal": ok}, indent=2))
-        print(f"wrote {args.out}")
+        out = Path(args.out)
+        if args.out.endswith(("/", os.sep)) or out.is_dir():
+            out = out / "demo.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"rows": rows, "equal": ok}, indent=2))
+        print(f"wrote {out}")
     return 0 if ok else 1

@@ -78,6 +78,8 @@ def load_data(name: str, root: str | Path | None = None, image_size: int = 32,
                 synthetic_images(500, image_size, rng=seed + 1))
     if name in DATA:
         if root is None:
-            raise ValueError(f"dataset {name!r} is read from files: give its folder (root)")
+            raise ValueError(f"dataset {name!r} is read from files: give its folder (root, "
+                             "--data-root on the command line), or use 'digits' or "
+                             "'synthetic', which need no files")
         return load_image_dataset(name, root, True), load_image_dataset(name, root, False)
     raise ValueError(f"dataset must be one of {DATA}, got {name!r}")
