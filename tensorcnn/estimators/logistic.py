@@ -19,6 +19,12 @@ criterion with ``gtol = tol``; at ``max_iter`` a ConvergenceWarning and converge
 The reference-class parametrisation makes W_m identifiable (softmax is invariant to adding
 one W to every class); it has K((M − 1)P + L) weights, within the paper's
 d_M^MC = K(MP + L + 1).
+
+**Units.** The logits are linear in M, so M → M/α maps the maximum-likelihood W to α W and
+leaves the likelihood unchanged. The fit runs on M / rms(M) (the exact root mean square:
+L-BFGS and the start are not scale-equivariant, and only data of one fixed scale make the
+fit equivariant to rescaling X to rounding) and scales W_, B_, theta_ back by 1/α (A_ is
+the scale-free side); a non-finite fit raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -35,7 +41,14 @@ from sklearn.utils._param_validation import Interval
 
 from .._backend import as_array, to_numpy
 from ..cnn import CNNSpec
-from ._base import POSITIVE, POSITIVE_INT, CNNEstimator, ConvergenceWarning
+from ._base import (
+    POSITIVE,
+    POSITIVE_INT,
+    CNNEstimator,
+    ConvergenceWarning,
+    check_finite_fit,
+    data_scale,
+)
 from ._trace import design_to_trace, theta_to_weight
 from .lowrank import _split_rank_k
 
@@ -108,7 +121,13 @@ class LogisticCNNClassifier(ClassifierMixin, CNNEstimator):
         Z = to_numpy(as_array(Z, "Z"))
         labels = self._check_labels(y, Z.shape[0])
         Z, _ = self._check_design(Z, labels.astype(float))
-        self._fit_labels(design_to_trace(self.spec, Z), labels)
+        M = design_to_trace(self.spec, Z)
+        alpha = data_scale(M, "Z", exact=True)
+        self._fit_labels(M / alpha, labels)
+        self.theta_ = self.theta_ / alpha
+        self.W_ = self.W_ / alpha
+        self.B_ = self.B_ / alpha
+        check_finite_fit(self)
         return self
 
     def _fit_labels(self, M_data: np.ndarray, labels: np.ndarray) -> None:

@@ -192,7 +192,15 @@ class RankKRegressor(CNNRegressor):
         self.A_ = A.reshape(K, *spec.kernel_shape)
         self.B_ = B.reshape(K, *spec.pooled_shape)
         self.objective_ = obj.exact_value(theta)
-        self.stationarity_ = _stationarity(obj, A, B)
+        self.stationarity_ = _stationarity(obj, A, B)      # scale-free
+
+    def _rescale(self, ratio: float, beta: float) -> None:
+        # the balanced factors stay balanced (‖Â_k‖ = ‖B̂_k‖): each side takes √ratio
+        B = self.B_
+        super()._rescale(ratio, beta)
+        if ratio != 1.0:
+            self.A_ = self.A_ * math.sqrt(ratio)
+            self.B_ = B * math.sqrt(ratio)
 
     def _multi_start(self, obj: QuadraticObjective, K: int) -> np.ndarray:
         """Θ̂ (P × L) from the starts of the class docstring; sets the start attributes."""

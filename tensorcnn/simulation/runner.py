@@ -141,13 +141,22 @@ def _sequential(tasks: Iterable[Task]) -> Iterator[tuple[Task, list[dict]]]:
 
 
 def _joblib(tasks: list[Task], workers: int) -> Iterator[tuple[Task, list[dict]]]:
+    # loky workers that end with this process (a parent watchdog in each) and a SIGTERM
+    # that aborts the pool (joblib kills the workers) and exits 143: see ._pool
     from joblib import Parallel, delayed
+
+    from ._pool import pool_kwargs, terminate_on_sigterm
 
     def job(task: Task) -> tuple[Task, list[dict]]:
         return task, run_task(task)
 
-    parallel = Parallel(n_jobs=workers, return_as="generator_unordered")
-    yield from parallel(delayed(job)(task) for task in tasks)
+    parallel = Parallel(n_jobs=workers, return_as="generator_unordered", **pool_kwargs())
+    with terminate_on_sigterm():
+        outputs = parallel(delayed(job)(task) for task in tasks)
+        try:
+            yield from outputs
+        finally:        # an abandoned stream (an error in the consumer) aborts the pool
+            outputs.close()
 
 
 def _dask(tasks: list[Task], scheduler: Any) -> Iterator[tuple[Task, list[dict]]]:
