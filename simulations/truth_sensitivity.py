@@ -11,6 +11,11 @@ Writes DIR/results.csv (one row per seed and setting: slope, intercept, r2, ‖W
 DIR/summary.json (per setting: share at or above the threshold, the seeds below it, R²
 quantiles) and DIR/r2_by_truth.png. Each seed's sweep checkpoints in DIR/seed_<S>/, so an
 interrupted study resumes. See docs/simulations.md ("R² over truth draws").
+
+For consecutive seeds the command line does the same, for named experiments and experiment
+files alike, next to the run's fixed-truth results: ``tensorcnn simulate theorem1 --truths
+40 --out DIR`` (docs/own_experiment.md). This script stays for arbitrary seed lists; both
+call :func:`tensorcnn.simulation.sensitivity.truth_draws` through ``r2_by_truth``.
 """
 
 from __future__ import annotations

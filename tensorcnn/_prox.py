@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._validation import check_positive
+
 __all__ = ["group_shrinkage", "soft_threshold"]
 
 
@@ -33,4 +35,5 @@ def group_shrinkage(norms: Any, threshold: Any, tiny: float) -> Any:
         A positive floor for the norms (the dtype's smallest normal): a zero group then
         gets the factor 0 for any t ≥ 0, never 0/0.
     """
+    check_positive(tiny, "tiny")
     return (1 - threshold / norms.clip(min=tiny)).clip(min=0)

@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 __all__ = [
     "ConvergenceWarning",
     "as_generator",
+    "check_bool",
     "check_finite",
     "check_int",
     "check_nonnegative",
@@ -74,6 +75,33 @@ def check_int(value: Any, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """A flag: ``True`` or ``False`` (a Python or numpy bool), returned as a Python ``bool``.
+
+    Truthy stand-ins are refused, so that ``batch_norm="no"`` or ``bias=0.5`` cannot be
+    read as a flag by accident; ``0`` and ``1`` are refused too.
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check.
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a ``bool`` or ``numpy.bool_``.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be a bool (True or False), got {value!r}")
+    return bool(value)
 
 
 def check_finite(value: Any, name: str) -> float:

@@ -25,9 +25,45 @@ from typing import Any
 import tensorly as tl
 
 from ._backend import on_backend_of
+from ._validation import check_int
 
 __all__ = ["deinterleave_kron", "interleave_kron", "kron", "kron_sum", "kron_to_matrix",
            "mode_products"]
+
+
+def _shape(value: Any, name: str) -> tuple[int, ...]:
+    """The shape of an array argument (numpy or torch); ``TypeError`` for anything else.
+
+    Cheap on purpose (these functions run inside the estimators' inner loops): the type
+    and the shape are checked, the values (NaN included, which propagates as arithmetic
+    says) are not."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not hasattr(value, "reshape"):
+        raise TypeError(f"{name} must be a numpy array or torch tensor, got "
+                        f"{type(value).__name__}")
+    return tuple(shape)
+
+
+def _check_lead(n_lead: Any, n_dims: int, needed: int, name: str = "n_lead") -> int:
+    n_lead = check_int(n_lead, name, minimum=0)
+    if n_lead + needed != n_dims:
+        raise ValueError(f"{name} = {n_lead} leaves {n_dims - n_lead} modes of the tensor "
+                         f"(ndim {n_dims}), expected {needed}")
+    return n_lead
+
+
+def _sizes(value: Any, name: str) -> tuple[int, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of positive ints, got {value!r}")
+    return tuple(check_int(size, f"{name}[{j}]") for j, size in enumerate(value))
+
+
+def _check_pair(slow_shape: Any, fast_shape: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    slow, fast = (_sizes(slow_shape, "slow_shape"), _sizes(fast_shape, "fast_shape"))
+    if len(fast) != len(slow):
+        raise ValueError(
+            f"slow_shape and fast_shape must have the same length, got {slow} and {fast}")
+    return slow, fast
 
 
 def interleave_kron(
@@ -50,12 +86,13 @@ def interleave_kron(
         Entry ``[..., i_1, …, i_N]`` with ``i_j = b_j f_j + a_j`` equals
         ``tensor[..., b_1, …, b_N, a_1, …, a_N]``.
     """
+    slow_shape, fast_shape = _check_pair(slow_shape, fast_shape)
     n_modes = len(slow_shape)
-    if len(fast_shape) != n_modes:
-        raise ValueError(
-            f"slow_shape and fast_shape must have the same length, got {tuple(slow_shape)} "
-            f"and {tuple(fast_shape)}"
-        )
+    shape = _shape(tensor, "tensor")
+    n_lead = _check_lead(n_lead, len(shape), 2 * n_modes)
+    if shape[n_lead:] != slow_shape + fast_shape:
+        raise ValueError(f"tensor must have shape (*lead, *slow_shape, *fast_shape) = (*lead, "
+                         f"{slow_shape + fast_shape}), got {shape}")
     with on_backend_of(tensor):
         lead = tuple(tl.shape(tensor)[:n_lead])
         order = list(range(n_lead))
@@ -78,6 +115,7 @@ def kron(B: Any, A: Any) -> Any:
     array of shape (l_1 p_1, …, l_N p_N)
     """
     # .ndim/.shape are read from the arrays: tl.ndim would dispatch on the global backend.
+    _shape(B, "B"), _shape(A, "A")
     if B.ndim != A.ndim:
         raise ValueError(
             f"B and A must have the same number of modes, got shapes {tuple(B.shape)} and "
@@ -106,7 +144,8 @@ def kron_sum(B: Any, A: Any) -> Any:
     -------
     array of shape (l_1 p_1, …, l_N p_N)
     """
-    if B.ndim != A.ndim or B.shape[0] != A.shape[0]:
+    _shape(B, "B"), _shape(A, "A")
+    if B.ndim != A.ndim or B.ndim < 1 or B.shape[0] != A.shape[0]:
         raise ValueError(
             "B and A must be stacks (K, *p) and (K, *l) with the same K and number of modes, "
             f"got shapes {tuple(B.shape)} and {tuple(A.shape)}"
@@ -132,7 +171,9 @@ def deinterleave_kron(tensor: Any, slow_shape: Sequence[int], fast_shape: Sequen
     -------
     array of shape (*lead, s_1, …, s_N, f_1, …, f_N)
     """
+    slow_shape, fast_shape = _check_pair(slow_shape, fast_shape)
     n_modes = len(slow_shape)
+    n_lead = _check_lead(n_lead, len(_shape(tensor, "tensor")), n_modes)
     with on_backend_of(tensor):
         lead = tuple(tl.shape(tensor)[:n_lead])
         expected = tuple(s * f for s, f in zip(slow_shape, fast_shape))
@@ -168,6 +209,7 @@ def kron_to_matrix(W: Any, slow_shape: Sequence[int], fast_shape: Sequence[int])
     -------
     array of shape (P, L), P = Π p_j, L = Π l_j (row-major vec)
     """
+    _shape(W, "W")
     split = deinterleave_kron(W, slow_shape, fast_shape)
     with on_backend_of(W):
         return tl.reshape(split, (math.prod(slow_shape), math.prod(fast_shape)))
@@ -197,15 +239,20 @@ def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
     """
     # array methods and ``@`` only (numpy and torch share them): no backend dispatch, whose
     # per-call cost dominates on the small tensors of an ALS sweep
-    shape = list(tensor.shape)
+    shape = list(_shape(tensor, "tensor"))
+    if isinstance(matrices, str | bytes) or not isinstance(matrices, Sequence):
+        raise TypeError(f"matrices must be a sequence of matrices, got {type(matrices).__name__}")
+    n_lead = check_int(n_lead, "n_lead", minimum=0)
     if len(matrices) != len(shape) - n_lead:
-        raise ValueError(f"need one matrix per mode after the {n_lead} lead modes "
-                         f"({len(shape) - n_lead}), got {len(matrices)}")
+        raise ValueError(f"matrices must hold one matrix per mode of tensor after the "
+                         f"n_lead = {n_lead} lead modes ({len(shape) - n_lead}), got "
+                         f"{len(matrices)}")
     ops = [m.T if transpose and m is not None else m for m in matrices]
     for j, op in enumerate(ops):
-        if op is not None and tuple(op.shape)[1] != shape[n_lead + j]:
-            raise ValueError(f"matrix {j} has shape {tuple(op.shape)} (after "
-                             f"transpose={transpose}); mode {n_lead + j} has size "
+        if op is not None and (len(_shape(op, f"matrices[{j}]")) != 2
+                               or tuple(op.shape)[1] != shape[n_lead + j]):
+            raise ValueError(f"matrices[{j}] has shape {tuple(op.shape)} (after "
+                             f"transpose={transpose}); mode {n_lead + j} of tensor has size "
                              f"{shape[n_lead + j]}")
     active = [j for j, op in enumerate(ops) if op is not None]
     order = sorted(active, key=lambda j: ops[j].shape[0] / ops[j].shape[1])

@@ -15,3 +15,9 @@ settings.register_profile(
     "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser):
+    """``--fuzz-profile=long``: more hypothesis examples per entry in tests/fuzz (issue #14)."""
+    parser.addoption("--fuzz-profile", choices=("default", "long"), default=None,
+                     help="examples per tests/fuzz entry (default 4, long 100)")

@@ -116,5 +116,5 @@ def test_mode_products_rejects_mismatched_matrices():
 
     with pytest.raises(ValueError, match="one matrix per mode"):
         mode_products(np.zeros((2, 3, 4)), [np.zeros((3, 3))])
-    with pytest.raises(ValueError, match="mode 2 has size 4"):
+    with pytest.raises(ValueError, match="mode 2 of tensor has size 4"):
         mode_products(np.zeros((2, 3, 4)), [np.zeros((3, 3)), np.zeros((2, 5))])

@@ -17,6 +17,7 @@ from tensorcnn import _validation
 from tensorcnn._validation import (
     ConvergenceWarning,
     as_generator,
+    check_bool,
     check_finite,
     check_int,
     check_nonnegative,
@@ -145,6 +146,27 @@ def test_check_nonnegative_accepts_zero_and_positive(value):
 def test_check_nonnegative_refuses_negative_and_non_finite(value):
     with pytest.raises(ValueError, match="^lam must be a finite number >= 0, got "):
         check_nonnegative(value, "lam")
+
+
+# ----------------------------------------------------------------------------- check_bool
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True), np.bool_(False)])
+def test_check_bool_accepts_bools(value):
+    result = check_bool(value, "bias")
+    assert result is bool(value) and type(result) is bool
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "", 0, 1, 0.0, None, [True], np.ones(1, bool),
+                                   object()])
+def test_check_bool_refuses_truthy_stand_ins(value):
+    with pytest.raises(TypeError, match=r"^batch_norm must be a bool \(True or False\), got "):
+        check_bool(value, "batch_norm")
+
+
+def test_check_bool_message_shows_the_value():
+    with pytest.raises(TypeError) as info:
+        check_bool("yes", "augment")
+    assert str(info.value) == "augment must be a bool (True or False), got 'yes'"
 
 
 # --------------------------------------------------------------------------- as_generator

@@ -3,7 +3,11 @@ smoke configuration on offline data."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+
+from .._validation import check_bool, check_finite, check_int, check_nonnegative, check_positive
 
 __all__ = ["AblationConfig", "CONFIGS", "get_config"]
 
@@ -79,16 +83,38 @@ class AblationConfig:
             raise ValueError(f"network must be one of {NETWORKS}, got {self.network!r}")
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {DATASETS}, got {self.dataset!r}")
-        for name in ("epochs", "batch_size", "lr_step", "image_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        for name in ("data_root", "train_split", "test_split", "pretrained"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str | os.PathLike):
+                raise TypeError(f"{name} must be a path (str or os.PathLike) or None, "
+                                f"got {value!r}")
+        for name, minimum in (("t_values", 1), ("seeds", 0)):
+            value = getattr(self, name)
+            if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+                raise TypeError(f"{name} must be a tuple of integers, got {value!r}")
+            for item in value:
+                check_int(item, name, minimum=minimum)
+        for name in ("epochs", "batch_size", "lr_step", "image_size", "clip_length"):
+            check_int(getattr(self, name), name)
+        for name in ("max_train", "max_test", "threads"):
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name)
+        check_positive(self.lr, "lr")
+        check_nonnegative(self.weight_decay, "weight_decay")
+        check_positive(self.lr_gamma, "lr_gamma")
+        if not 0 <= check_finite(self.momentum, "momentum") < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        check_bool(self.augment, "augment")
+        if not isinstance(self.device, str):
+            raise TypeError(f"device must be a string (cpu, cuda, cuda:1 ...), "
+                            f"got {self.device!r}")
+        if not isinstance(self.design, dict):
+            raise TypeError(f"design must be a dict of design overrides, got {self.design!r}")
         if (self.network == "kr_resnet3d18") != (self.dataset == "ucf101"):
             raise ValueError("network kr_resnet3d18 goes with dataset ucf101 and only with it, "
                              f"got network {self.network!r}, dataset {self.dataset!r}")
         if not self.t_values or not self.seeds:
             raise ValueError("t_values and seeds must not be empty")
-        if self.lr <= 0 or self.weight_decay < 0 or not 0 <= self.momentum < 1:
-            raise ValueError("need lr > 0, weight_decay >= 0 and 0 <= momentum < 1")
 
 
 CONFIGS: dict[str, AblationConfig] = {
@@ -116,5 +142,5 @@ CONFIGS: dict[str, AblationConfig] = {
 def get_config(name: str, **overrides) -> AblationConfig:
     """The configuration ``name`` (a key of :data:`CONFIGS`) with ``overrides`` applied."""
     if name not in CONFIGS:
-        raise ValueError(f"config must be one of {sorted(CONFIGS)}, got {name!r}")
+        raise ValueError(f"name (the config) must be one of {sorted(CONFIGS)}, got {name!r}")
     return replace(CONFIGS[name], **{k: v for k, v in overrides.items() if v is not None})

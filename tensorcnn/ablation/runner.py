@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._validation import check_int
 from ..training import (
     BatchLoader,
     Compose,
@@ -157,12 +158,21 @@ def run_identity(config: AblationConfig, t: int, seed: int) -> dict[str, Any]:
     never taken for this run: its file name carries a hash of the identity, and ``fit``
     refuses a checkpoint whose recorded identity differs, naming the keys.
     """
+    _check_run(config, t, seed)
     identity = {k: v for k, v in asdict(config).items() if k not in _NOT_IDENTITY}
     return {**identity, "t": int(t), "seed": int(seed)}
 
 
+def _check_run(config: AblationConfig, t: int, seed: int) -> None:
+    if not isinstance(config, AblationConfig):
+        raise TypeError(f"config must be an AblationConfig, got {config!r}")
+    check_int(t, "t")
+    check_int(seed, "seed", minimum=0)
+
+
 def checkpoint_name(config: AblationConfig, t: int, seed: int) -> str:
     """``{network}_t{t}_seed{seed}_{hash of the run's identity}.pt``."""
+    _check_run(config, t, seed)
     import hashlib
     import json
 

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from .._validation import check_bool, check_finite, check_int, check_positive
 from ..blocks.costs import Cost
 
 __all__ = ["CONVENTIONS", "NETWORKS", "PAPER", "CountRow", "PaperCell", "activation_macs",
@@ -47,6 +48,20 @@ class PaperCell:
     gmacs: float
     params_decimals: int = 2
     gmacs_decimals: int = 2
+
+    def __post_init__(self) -> None:
+        _check_strings(self, ("table", "network"))
+        check_int(self.t, "t")
+        check_positive(self.params_m, "params_m")
+        check_positive(self.gmacs, "gmacs")
+        check_int(self.params_decimals, "params_decimals", minimum=0)
+        check_int(self.gmacs_decimals, "gmacs_decimals", minimum=0)
+
+
+def _check_strings(record: object, names: Sequence[str]) -> None:
+    for name in names:
+        if not isinstance(getattr(record, name), str):
+            raise TypeError(f"{name} must be a string, got {getattr(record, name)!r}")
 
 
 def _cells(table: str, network: str, rows: Iterable[tuple[int, float, float]],
@@ -144,7 +159,10 @@ def network_cost(network: str, t: int, convention: str = "paper", **design) -> C
 
 
 def matches_printed(value: float, printed: float, decimals: int) -> bool:
-    """True when ``value`` rounds to ``printed`` at ``decimals`` decimals."""
+    """True when ``value`` rounds to ``printed`` at ``decimals`` decimals (finite numbers,
+    ``decimals`` a non-negative integer)."""
+    value, printed = check_finite(value, "value"), check_finite(printed, "printed")
+    decimals = check_int(decimals, "decimals", minimum=0)
     return round(value, decimals) == round(printed, decimals)
 
 
@@ -164,6 +182,17 @@ class CountRow:
     #: The ReLU and pooling MACs left out of ``macs`` (paper convention); ``macs +
     #: activation_macs`` is the ptflops-0.7.5 count (the networks' closed-form ``cost()``).
     activation_macs: int = 0
+
+    def __post_init__(self) -> None:
+        _check_strings(self, ("table", "network"))
+        check_int(self.t, "t")
+        check_int(self.params, "params", minimum=0)
+        check_int(self.macs, "macs", minimum=0)
+        check_positive(self.paper_params_m, "paper_params_m")
+        check_positive(self.paper_gmacs, "paper_gmacs")
+        check_bool(self.params_match, "params_match")
+        check_bool(self.gmacs_match, "gmacs_match")
+        check_int(self.activation_macs, "activation_macs", minimum=0)
 
     @property
     def params_rel_diff(self) -> float:

@@ -33,7 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._validation import check_int
+from .._validation import check_bool, check_int
 from ..cnn.geometry import normalize_per_mode
 from .costs import Cost, activation_cost, conv_cost, conv_output_size, norm_cost
 
@@ -52,6 +52,14 @@ __all__ = [
 
 ActivationFactory = Callable[[], nn.Module] | None
 SHORTCUTS = ("auto", "identity", "projection", "none")
+
+
+def _check_activation(activation: ActivationFactory) -> bool:
+    """Whether there is an activation; ``TypeError`` unless a module factory or ``None``."""
+    if activation is not None and not callable(activation):
+        raise TypeError(f"activation must be a callable returning a module, or None, got "
+                        f"{activation!r}")
+    return activation is not None
 
 
 def _conv_unit(in_channels: int, out_channels: int, kernel: int, stride: int, groups: int,
@@ -175,7 +183,8 @@ class Bottleneck(CompressedBlock):
         self.groups = check_int(groups, "groups")
         if R % self.groups:
             raise ValueError(f"rank R = {R} must be a multiple of groups = {self.groups}")
-        self.batch_norm, self.activated = bool(batch_norm), activation is not None
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        self.activated = _check_activation(activation)
         self.shortcut_kind = _resolve_shortcut(shortcut, C, K, self.stride)
         self.branch = nn.Sequential(OrderedDict(
             _conv_unit(C, R, 1, 1, 1, batch_norm, activation, "conv1")
@@ -224,6 +233,7 @@ def _resolve_shortcut(shortcut: str, C: int, K: int, stride: int) -> str:
 def resnet_bottleneck(in_channels: int, rank: int, stride: int = 1, expansion: int = 4,
                       **options: Any) -> Bottleneck:
     """T1, the standard ResNet bottleneck: K = expansion · R (4 in ResNet, t = 4)."""
+    expansion, rank = check_int(expansion, "expansion"), check_int(rank, "rank")
     return Bottleneck(in_channels, rank, expansion * rank, stride=stride, **options)
 
 
@@ -240,6 +250,7 @@ def normalized_funnel_block(channels: int, stride: int = 1, **options: Any) -> B
 def resnext_bottleneck(in_channels: int, cardinality: int, width: int, out_channels: int,
                        stride: int = 1, **options: Any) -> Bottleneck:
     """ResNeXt bottleneck (003 Fig. 8): g = cardinality paths of width r, R = r g."""
+    cardinality, width = check_int(cardinality, "cardinality"), check_int(width, "width")
     return Bottleneck(in_channels, width * cardinality, out_channels, stride=stride,
                       groups=cardinality, **options)
 
@@ -270,7 +281,8 @@ class DepthwiseSeparable(CompressedBlock):
         self.in_channels, self.rank, self.out_channels = C, C, K
         self.kernel_size = check_int(kernel_size, "kernel_size")
         self.stride = check_int(stride, "stride")
-        self.batch_norm, self.activated = bool(batch_norm), activation is not None
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        self.activated = _check_activation(activation)
         self.branch = nn.Sequential(OrderedDict(
             _conv_unit(C, C, self.kernel_size, self.stride, C, batch_norm, activation,
                        "depthwise")
@@ -319,7 +331,8 @@ class InvertedResidual(CompressedBlock):
         self.in_channels, self.rank, self.out_channels = C, R, K
         self.kernel_size = check_int(kernel_size, "kernel_size")
         self.stride = check_int(stride, "stride")
-        self.batch_norm, self.activated = bool(batch_norm), activation is not None
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        self.activated = _check_activation(activation)
         if shortcut == "projection":
             raise ValueError("an inverted residual has an identity shortcut or none")
         kind = _resolve_shortcut(shortcut, C, K, self.stride)
@@ -346,7 +359,13 @@ class InvertedResidual(CompressedBlock):
 
 def channel_shuffle(x: torch.Tensor, groups: int = 2) -> torch.Tensor:
     """ShuffleNet's channel shuffle: (n, g·c, H, W) → interleave the g groups."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise TypeError(f"x must be a 4-D torch.Tensor (n, channels, H, W), got "
+                        f"{type(x).__name__} of shape {getattr(x, 'shape', None)}")
+    groups = check_int(groups, "groups")
     n, channels, height, width = x.shape
+    if channels % groups:
+        raise ValueError(f"groups must divide the {channels} channels of x, got {groups}")
     return (x.view(n, groups, channels // groups, height, width).transpose(1, 2)
             .reshape(n, channels, height, width))
 
@@ -389,7 +408,8 @@ class ShuffleV2Unit(CompressedBlock):
         self.unit_out_channels = (C // 2 + K) if self.stride == 1 else 2 * K
         if self.unit_out_channels % 2:
             raise ValueError(f"channel shuffle needs an even output, got {self.unit_out_channels}")
-        self.batch_norm, self.activated = bool(batch_norm), activation is not None
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        self.activated = _check_activation(activation)
         k = self.kernel_size
         self.branch1 = nn.Sequential(OrderedDict(
             _conv_unit(C, C, k, 2, C, batch_norm, None, "depthwise")

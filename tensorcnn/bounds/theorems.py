@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._validation import check_int, check_nonnegative
 from ..cnn import CNNSpec
 from ..data.inputs import check_transition
 
@@ -56,13 +57,23 @@ def input_bounds(transition: np.ndarray | None = None, n_freq: int = 33) -> tupl
     transition : ndarray of shape (d, d), optional
         Φ of a stationary VAR(1) with unit noise; None for iid inputs.
     n_freq : int, default 33
-        Number of equally spaced frequencies θ ∈ [0, π] (both ends included).
+        Number of equally spaced frequencies θ ∈ [0, π] (both ends included), >= 2.
+
+    Returns
+    -------
+    (float, float)
+        0 < c_x ≤ C_x < ∞.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n_freq`` is not an integer >= 2, or ``transition`` is not a stationary Φ
+        (:func:`tensorcnn.data.check_transition`).
     """
+    n_freq = check_int(n_freq, "n_freq", minimum=2)
     if transition is None:
         return 1.0, 1.0
     transition = check_transition(transition)
-    if n_freq < 2:
-        raise ValueError(f"n_freq must be >= 2, got {n_freq!r}")
     # σ²(I − Φe^{−iθ}) are the eigenvalues of the Hermitian
     # (I − Φe^{−iθ})^H (I − Φe^{−iθ}) = I + ΦᵀΦ − e^{−iθ}Φ − e^{iθ}Φᵀ (eigvalsh ≪ svd in cost)
     base = np.eye(transition.shape[0]) + transition.T @ transition
@@ -76,13 +87,27 @@ def input_bounds(transition: np.ndarray | None = None, n_freq: int = 33) -> tupl
 
 
 def design_bounds(spec: CNNSpec) -> tuple[float, float]:
-    """(c_u, C_u) of Assumption 3, with c_u set to 0 below ``RANK_TOL`` · C_u."""
+    """(c_u, C_u) of Assumption 3, with c_u set to 0 below ``RANK_TOL`` · C_u.
+
+    Raises
+    ------
+    TypeError
+        If ``spec`` is not a :class:`~tensorcnn.cnn.CNNSpec`.
+    """
+    _check_spec(spec)
     c_u, C_u = spec.rip_constants()
     return (0.0 if c_u < RANK_TOL * C_u else c_u), C_u
 
 
 def tucker_constant(n_modes: int) -> float:
-    """c_N = 2^{N+1} log(N + 2) of Theorem 2 (N the number of kernel modes)."""
+    """c_N = 2^{N+1} log(N + 2) of Theorem 2 (N the number of kernel modes).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n_modes`` is not a positive integer.
+    """
+    n_modes = check_int(n_modes, "n_modes")
     return 2.0 ** (n_modes + 1) * math.log(n_modes + 2)
 
 
@@ -111,7 +136,27 @@ def bound_constants(spec: CNNSpec, transition: np.ndarray | None = None,
     """κ_L = c_x c_u, κ_U = C_x C_u, α_RSC = κ_L/2, α_RSM = 3κ_U/2 (Theorem 1/2 of 003).
 
     ``compressed=True`` uses Theorem 2's factor c_N (N = number of kernel modes).
+
+    Parameters
+    ----------
+    spec : CNNSpec
+    transition : ndarray of shape (d, d), optional
+        Φ of the VAR(1) inputs, d = prod(spec.input_shape); None for iid inputs.
+    compressed : bool, default False
+    n_freq : int, default 33
+        As :func:`input_bounds`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``spec`` is not a CNNSpec, ``compressed`` not a bool, or ``transition`` not a
+        stationary d × d matrix (checked before any spectral computation).
     """
+    _check_spec(spec)
+    if not isinstance(compressed, bool | np.bool_):
+        raise TypeError(f"compressed must be a bool, got {compressed!r}")
+    if transition is not None:
+        transition = check_transition(transition, math.prod(spec.input_shape))
     c_x, C_x = input_bounds(transition, n_freq)
     c_u, C_u = design_bounds(spec)
     kappa_L, kappa_U = c_x * c_u, C_x * C_u
@@ -145,12 +190,34 @@ def error_bound(constants: BoundConstants, n_params: int, n_samples: np.ndarray,
     Returns
     -------
     ndarray of the shape of ``n_samples``, or None if c_u = 0 (``constants.reason``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``constants`` is not a BoundConstants, ``n_params`` not a positive integer,
+        ``n_samples`` not finite numbers > 0, ``noise_sd`` or ``delta`` not finite >= 0.
     """
+    if not isinstance(constants, BoundConstants):
+        raise TypeError(f"constants must be a BoundConstants (from bound_constants), got "
+                        f"{type(constants).__name__}")
+    n_params = check_int(n_params, "n_params")
+    noise_sd = check_nonnegative(noise_sd, "noise_sd")
+    delta = check_nonnegative(delta, "delta")
+    raw = np.asarray(n_samples)
+    if raw.dtype.kind not in "iuf":
+        raise TypeError(f"n_samples must be numbers (sample sizes), got dtype {raw.dtype}")
+    n = raw.astype(float)
+    if not (np.isfinite(n).all() and (n > 0).all()):
+        raise ValueError(f"n_samples must be finite sample sizes > 0, got {n_samples!r}")
     if not constants.defined:
         return None
-    n = np.asarray(n_samples, dtype=float)
     scale = 16.0 * noise_sd * math.sqrt(constants.alpha_RSM) / constants.alpha_RSC
     return scale * (np.sqrt(constants.complexity_factor * n_params / n) + np.sqrt(delta / n))
+
+
+def _check_spec(spec: object) -> None:
+    if not isinstance(spec, CNNSpec):
+        raise TypeError(f"spec must be a CNNSpec, got {type(spec).__name__}")
 
 
 def sample_size_condition(constants: BoundConstants, n_params: int) -> float:

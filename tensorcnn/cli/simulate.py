@@ -1,38 +1,57 @@
-"""``tensorcnn simulate``: the sample-complexity simulations of 003 (Fig. 3, Fig. 7 (2))."""
+"""``tensorcnn simulate``: the sample-complexity simulations of 003 (Fig. 3, Fig. 7 (2)), or
+of an experiment file (``--config``, :mod:`tensorcnn.simulation.config`)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
 from pathlib import Path
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "simulate",
-        help="sample-complexity simulations of 003 (Theorems 1-2, Fig. 3, Fig. 7 (2))",
+        help="sample-complexity simulations of 003 (Theorems 1-2, Fig. 3, Fig. 7 (2)) or of "
+             "your own experiment file",
         description="Sweep sqrt(d_M/n) on [0.15, 0.60] x replications x settings, fit each "
         "training set, and write DIR/results.csv (one row per fit), DIR/summary.json "
         "(per setting: slope, intercept, r2, per-n mean and sd, bound) and the figures. "
-        "Interrupted runs resume from DIR/checkpoint with identical numbers.",
+        "Interrupted runs resume from DIR/checkpoint with identical numbers. Run a named "
+        "experiment of 003, or --config FILE.toml (your own settings, docs/own_experiment.md); "
+        "--print-config NAME writes a named experiment as such a file.",
     )
-    parser.add_argument("experiment", choices=["theorem1", "theorem2", "fig3", "cp-kernels",
-                                               "classification"],
+    parser.add_argument("experiment", nargs="?", default=None, choices=EXPERIMENT_NAMES,
                         help="fig3: all three panels of Fig. 3 (theorem1 + theorem2) in one "
                         "sweep")
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE.toml",
+                        help="run the experiment file FILE.toml instead of a named experiment "
+                        "(the flags below override its values)")
+    parser.add_argument("--print-config", default=None, choices=EXPERIMENT_NAMES,
+                        metavar="NAME",
+                        help="print experiment NAME (with --settings, --inputs, --reps, "
+                        "--points, --batch, --seed, --paper-size applied) as an experiment "
+                        "file to start from, and exit")
     parser.add_argument("--settings", default=None,
                         help="comma-separated setting names (default: all of the experiment)")
-    parser.add_argument("--reps", type=int, default=200, help="replications per n (200)")
-    parser.add_argument("--workers", type=int, default=1, help="joblib processes (1)")
+    parser.add_argument("--reps", type=int, default=None, help="replications per n (200)")
+    parser.add_argument("--workers", type=int, default=None, help="joblib processes (1)")
     parser.add_argument("--scheduler", default=None,
                         help="Dask scheduler address (needs the dask[distributed] extra)")
-    parser.add_argument("--seed", type=int, default=0, help="root seed (0)")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (0)")
+    parser.add_argument("--truths", type=int, default=None, metavar="K",
+                        help="repeat over K draws of W* (root seeds seed, ..., seed + K - 1): "
+                             "summary.json gets the R2 and slope distribution, the figures "
+                             "one curve per truth (1)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="R2 counted as reached over the truth draws (0.95)")
     parser.add_argument("--inputs", choices=["iid", "var1", "both"], default=None,
                         help="theorem1: iid (Fig. 3 (1)), VAR(1) (Fig. 3 (2)) or both")
     parser.add_argument("--points", type=int, default=None,
                         help="sample sizes per setting (10; not for cp-kernels, which uses "
                              "the fixed training sizes of Fig. 7 (2))")
-    parser.add_argument("--batch", type=int, default=10,
+    parser.add_argument("--batch", type=int, default=None,
                         help="replications per task, each fitted at every n (10)")
     parser.add_argument("--paper-size", action="store_true",
                         help="cp-kernels: the paper's 32x32x16 geometry (slow)")
@@ -43,65 +62,204 @@ def register(subparsers) -> None:
                         help="start afresh in an --out that holds a run of another "
                              "configuration (its checkpoint is deleted)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output directory (required, unless the experiment file "
+                             "names one)")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..simulation import experiment_settings, run_experiment
-    from ..simulation.io import DirectoryStore, write_results, write_summary
-    from ..simulation.plots import plot_error_curves
+EXPERIMENT_NAMES = ["theorem1", "theorem2", "fig3", "cp-kernels", "classification"]
 
+
+def _names(args: argparse.Namespace) -> list[str] | None:
+    if args.settings is None:
+        return None
+    names = [s.strip() for s in args.settings.split(",") if s.strip()]
+    if not names:
+        raise SystemExit(f"--settings names no setting: {args.settings!r}")
+    return names
+
+
+def _check_counts(args: argparse.Namespace) -> None:
     for value, name in ((args.reps, "--reps"), (args.workers, "--workers"),
-                        (args.points, "--points"), (args.batch, "--batch")):
+                        (args.points, "--points"), (args.batch, "--batch"),
+                        (args.truths, "--truths")):
         if value is not None and value < 1:
             raise SystemExit(f"{name} must be a positive integer, got {value}")
+    if args.seed is not None and args.seed < 0:
+        raise SystemExit(f"--seed must be a non-negative integer, got {args.seed}")
+    if args.threshold is not None and not 0.0 < args.threshold <= 1.0:
+        raise SystemExit(f"--threshold must lie in (0, 1], got {args.threshold}")
+
+
+def run(args: argparse.Namespace) -> int:
+    chosen = [flag for flag, given in (("EXPERIMENT", args.experiment is not None),
+                                       ("--config", args.config is not None),
+                                       ("--print-config", args.print_config is not None))
+              if given]
+    if len(chosen) != 1:
+        raise SystemExit("simulate: give exactly one of a named experiment "
+                         f"({', '.join(EXPERIMENT_NAMES)}), --config FILE.toml or "
+                         f"--print-config NAME (got {', '.join(chosen) or 'none'})")
+    _check_counts(args)
+    if args.print_config is not None:
+        return _print_config(args)
+    if args.config is not None:
+        return _run_file(args)
+    return _run_named(args)
+
+
+def _plan(args: argparse.Namespace, name: str):
+    """The named experiment ``name`` with the flags applied (refusing flags it ignores)."""
+    from ..simulation import experiment_plan
+
     ignored = [flag for flag, given, applies in (
-        ("--inputs", args.inputs is not None, args.experiment in ("theorem1", "fig3")),
-        ("--paper-size", args.paper_size, args.experiment == "cp-kernels"),
-        ("--points", args.points is not None, args.experiment != "cp-kernels"),
+        ("--inputs", args.inputs is not None, name in ("theorem1", "fig3")),
+        ("--paper-size", args.paper_size, name == "cp-kernels"),
+        ("--points", args.points is not None, name != "cp-kernels"),
     ) if given and not applies]
     if ignored:
-        raise SystemExit(f"simulate {args.experiment}: {', '.join(ignored)} does not apply to "
+        raise SystemExit(f"simulate {name}: {', '.join(ignored)} does not apply to "
                          f"this experiment (see tensorcnn simulate --help)")
-    inputs = args.inputs or "both"
-    points = 10 if args.points is None else args.points
-    names = None
-    if args.settings is not None:
-        names = [s.strip() for s in args.settings.split(",") if s.strip()]
-        if not names:
-            raise SystemExit(f"--settings names no setting: {args.settings!r}")
     try:
-        settings, _ = experiment_settings(args.experiment, names, inputs, args.paper_size)
+        plan = experiment_plan(
+            name, _names(args), n_reps=200 if args.reps is None else args.reps,
+            seed=0 if args.seed is None else args.seed, inputs=args.inputs or "both",
+            n_points=10 if args.points is None else args.points,
+            batch_size=10 if args.batch is None else args.batch, paper_size=args.paper_size,
+            workers=1 if args.workers is None else args.workers, scheduler=args.scheduler)
+        plan = plan.replace(truths=args.truths or 1,
+                            threshold=0.95 if args.threshold is None else args.threshold)
+        plan.tasks()                                  # every sweep checked before any work
     except ValueError as error:
-        raise SystemExit(f"simulate {args.experiment}: {error}") from None
-    configuration = dict(experiment=args.experiment, settings=[s.name for s in settings],
-                         reps=args.reps, seed=args.seed, inputs=inputs, points=points,
-                         batch=args.batch, paper_size=args.paper_size)
-    claim_output(args.out, configuration, args.overwrite)
-    store = DirectoryStore(args.out, strict=args.strict)
+        raise SystemExit(f"simulate {name}: {error}") from None
+    return plan
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from ..simulation.config import dumps_experiment
+
+    name = args.print_config
+    plan = _plan(args, name)
+    if args.out is not None:
+        plan = plan.replace(out=str(args.out))
+    header = (f"The named experiment {name!r} of tensorcnn as an experiment file "
+              f"(tensorcnn simulate --print-config {name}).\n"
+              "Edit it and run: tensorcnn simulate --config FILE.toml  "
+              "(format: docs/own_experiment.md).\n"
+              "Each [[setting]] may start from a preset (base = \"S2\") and override "
+              "fields (n_kernels = 5).")
+    sys.stdout.write(dumps_experiment(plan, header))
+    return 0
+
+
+def _run_named(args: argparse.Namespace) -> int:
+    name = args.experiment
+    plan = _plan(args, name)
+    if args.out is None:
+        raise SystemExit(f"simulate {name}: --out DIR is required")
+    run0 = plan.runs[0]
+    configuration = dict(experiment=name, settings=[s.name for s in plan.settings],
+                         reps=run0.n_reps, seed=plan.seed, inputs=args.inputs or "both",
+                         points=run0.n_points, batch=run0.batch_size,
+                         paper_size=args.paper_size)
+    return _execute(plan, args.out, configuration, args, f"simulate {name}")
+
+
+def _run_file(args: argparse.Namespace) -> int:
+    from ..simulation.config import ConfigError, experiment_record, load_experiment
+
+    refused = [flag for flag, given in (("--inputs", args.inputs is not None),
+                                        ("--paper-size", args.paper_size)) if given]
+    if refused:
+        raise SystemExit(f"simulate --config: {', '.join(refused)} does not apply to an "
+                         "experiment file (set inputs per [[setting]] in the file)")
     try:
-        result = run_experiment(args.experiment, names, n_reps=args.reps, seed=args.seed,
-                                workers=args.workers, scheduler=args.scheduler, store=store,
-                                progress=not args.no_progress, inputs=inputs,
-                                n_points=points, batch_size=args.batch,
-                                paper_size=args.paper_size)
+        plan = load_experiment(args.config)
+    except ConfigError as error:
+        raise SystemExit(str(error)) from None
+    where = f"simulate --config {args.config}"
+    try:
+        names = _names(args)
+        if names is not None:
+            plan = plan.select(names)
+        runs: dict = {}
+        if args.reps is not None:
+            runs["n_reps"] = args.reps
+        if args.batch is not None:
+            runs["batch_size"] = args.batch
+        if runs:
+            plan = plan.map_runs(**runs)
+        if args.points is not None:
+            plan = plan.replace(runs=tuple(
+                run if run.sizes is not None else dataclasses.replace(run, n_points=args.points)
+                for run in plan.runs))
+        options = {key: value for key, value in (
+            ("seed", args.seed), ("workers", args.workers), ("scheduler", args.scheduler),
+            ("truths", args.truths), ("threshold", args.threshold)) if value is not None}
+        plan = plan.replace(**options)
+        plan.tasks()                                  # every sweep checked before any work
+    except ValueError as error:
+        raise SystemExit(f"{where}: {error}") from None
+    out = args.out if args.out is not None else (Path(plan.out) if plan.out else None)
+    if out is None:
+        raise SystemExit(f"{where}: no output folder: give out = \"DIR\" in the file or --out")
+    return _execute(plan, out, experiment_record(plan), args, where)
+
+
+def _execute(plan, out: Path, configuration: dict, args: argparse.Namespace,
+             where: str) -> int:
+    """Run ``plan`` into ``out``: the fixed-truth sweep, truth draws, files and figures."""
+    from ..simulation.io import DirectoryStore, write_results, write_summary
+    from ..simulation.plots import plot_error_curves, plot_r2_by_truth, plot_truth_curves
+    from ..simulation.sensitivity import truth_draws, truth_rows, truth_summary
+
+    claim_output(out, configuration, args.overwrite)
+    store = DirectoryStore(out, strict=args.strict)
+    progress = not args.no_progress
+    try:
+        result = plan.run(store=store, progress=progress)
+        results = {plan.seed: result}
+        if plan.truths > 1:
+            seeds = [plan.seed + k for k in range(1, plan.truths)]
+            results.update(truth_draws(
+                plan, seeds, progress=progress,
+                store_for_seed=lambda seed: DirectoryStore(out / "truths" / f"seed_{seed}",
+                                                           strict=args.strict)))
     except (ValueError, ConnectionError) as error:
-        raise SystemExit(f"simulate {args.experiment}: {error}") from None
-    write_results(result.rows, args.out)
-    write_summary(result.summary, args.out)
+        raise SystemExit(f"{where}: {error}") from None
+    write_results(result.rows, out)
+    if plan.truths > 1:
+        for name, entry in truth_summary(plan, results).items():
+            result.summary[name]["truths"] = entry
+        result.summary["_run"]["truth_seeds"] = list(results)
+        rows = truth_rows(plan, results)
+        write_results(rows, out / "truths")
+        print(f"wrote {plot_r2_by_truth(rows, out / 'truths_r2.png', plan.threshold)}")
+        curves = plot_truth_curves(result.summary, out / "truths_curves.png", plan.name,
+                                   plan.xlabel)
+        print(f"wrote {curves}")
+    write_summary(result.summary, out)
     for panel in result.panels:
         part = {k: v for k, v in result.summary.items() if k in panel.settings}
-        path = plot_error_curves(part, args.out / panel.filename, panel.title, panel.xlabel)
+        path = plot_error_curves(part, out / panel.filename, panel.title, panel.xlabel,
+                                 show_bound=plan.bounds)
         print(f"wrote {path}")
-    print(f"wrote {args.out / 'results.csv'} and {args.out / 'summary.json'}")
+    print(f"wrote {out / 'results.csv'} and {out / 'summary.json'}")
     table = {name: {k: round(entry[k], 4) for k in ("slope", "intercept", "r2")}
              for name, entry in result.summary.items() if not name.startswith("_")}
     print(json.dumps(table, indent=1))
+    if plan.truths > 1:
+        for name, entry in result.summary.items():
+            if not name.startswith("_"):
+                t = entry["truths"]
+                print(f"{name}: R² >= {t['threshold']} for {t['share_at_least']:.0%} of "
+                      f"{t['n_truths']} truths (median {t['r2_median']:.3f}, "
+                      f"min {t['r2_min']:.3f})")
     run_info = result.summary["_run"]
     print(f"wall time {result.wall_seconds:.1f} s for {len(result.rows)} fits "
           f"({run_info['computed_fits']} computed, {run_info['loaded_fits']} loaded from "
-          f"{args.out / 'checkpoint'}; {len(run_info['rejected_files'])} files not trusted)")
+          f"{out / 'checkpoint'}; {len(run_info['rejected_files'])} files not trusted)")
     return 0
 
 

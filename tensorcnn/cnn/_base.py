@@ -15,6 +15,7 @@ built.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -68,7 +69,8 @@ class _TuckerLikeSpec:
         return [like(factor, reference) for factor in self._factors]
 
     @staticmethod
-    def _check_stacks(stacks: Sequence[StackCheck], reference: Any = None) -> list[Any]:
+    def _check_stacks(stacks: Sequence[StackCheck], reference: Any = None,
+                      reference_name: str = "X") -> list[Any]:
         """Check each weight stack's shape; convert all of them to one backend.
 
         Parameters
@@ -76,7 +78,9 @@ class _TuckerLikeSpec:
         stacks : sequence of (value, name, expected shape, axes)
             The stacks, in order; ``axes`` names the axes for the error message.
         reference : array or torch.Tensor, optional
-            Backend of every stack; by default that of the first stack.
+            Backend and floating dtype of every stack; by default those of the first stack.
+        reference_name : str, default "X"
+            The name of ``reference``, for the error messages.
 
         Returns
         -------
@@ -90,8 +94,11 @@ class _TuckerLikeSpec:
         """
         checked: list[Any] = []
         for value, name, expected, what in stacks:
-            target = reference if reference is not None or not checked else checked[0]
-            checked.append(check_stack(value, name, expected, what, target))
+            if reference is None and checked:
+                target, target_name = checked[0], stacks[0][1]
+            else:
+                target, target_name = reference, reference_name
+            checked.append(check_stack(value, name, expected, what, target, target_name))
         return checked
 
     def _composite_weight(self, weights: Any, B: Any) -> Any:
@@ -111,5 +118,6 @@ class _TuckerLikeSpec:
         X = check_batch(X, self.input_shape)
         weights, B = self._check_weights(weights, B, reference=X)
         W_X = self._composite_weight(weights, B)
+        n_inputs = math.prod(self.input_shape)
         with on_backend_of(X):
-            return tl.dot(tl.reshape(X, (tl.shape(X)[0], -1)), tl.tensor_to_vec(W_X))
+            return tl.dot(tl.reshape(X, (tl.shape(X)[0], n_inputs)), tl.tensor_to_vec(W_X))

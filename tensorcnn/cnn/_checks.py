@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._backend import as_array
+import numpy as np
+
+from .._backend import as_array, is_torch
 
 __all__ = ["check_batch", "check_stack"]
 
 
+def _float_dtype(value: Any) -> str | None:
+    """The floating dtype of an array or tensor as a name ("float32"), None for others."""
+    if is_torch(value):
+        return str(value.dtype).removeprefix("torch.") if value.is_floating_point() else None
+    dtype = getattr(value, "dtype", None)
+    return dtype.name if isinstance(dtype, np.dtype) and dtype.kind == "f" else None
+
+
 def check_stack(value: Any, name: str, expected: tuple[int, ...], what: str,
-                reference: Any = None) -> Any:
+                reference: Any = None, reference_name: str = "X") -> Any:
     """Validate an array argument of a fixed shape.
 
     Parameters
@@ -25,8 +35,12 @@ def check_stack(value: Any, name: str, expected: tuple[int, ...], what: str,
     what : str
         The names of the axes, e.g. ``"(n_kernels, *kernel_shape)"``, for the error message.
     reference : array or torch.Tensor, optional
-        When a torch tensor, a numpy ``value`` is moved to its dtype and device
-        (:func:`tensorcnn._backend.as_array`).
+        The array whose floating dtype every argument must share (one precision for the
+        whole computation: a float32 ``value`` with a float64 ``reference`` is refused, not
+        cast). Integer arrays and lists are converted to its dtype; when it is a torch
+        tensor, a numpy ``value`` is moved to its device (:func:`tensorcnn._backend.as_array`).
+    reference_name : str, default "X"
+        The name of ``reference``, for the error message.
 
     Returns
     -------
@@ -36,11 +50,19 @@ def check_stack(value: Any, name: str, expected: tuple[int, ...], what: str,
     Raises
     ------
     TypeError
-        If ``value`` is not a real numeric array.
+        If ``value`` is not a real numeric array, or its floating dtype differs from that
+        of ``reference``.
     ValueError
         If ``value`` has another shape or holds NaN or infinite entries.
     """
+    if reference is not None:
+        mine, theirs = _float_dtype(value), _float_dtype(reference)
+        if mine is not None and theirs is not None and mine != theirs:
+            raise TypeError(f"{name} has dtype {mine} but {reference_name} has dtype {theirs}: "
+                            "pass every array in one floating dtype")
     value = as_array(value, name, reference)
+    if reference is not None and not is_torch(value) and not is_torch(reference):
+        value = value.astype(reference.dtype, copy=False)
     if tuple(value.shape) != expected:
         raise ValueError(f"{name} must have shape {expected} {what}, got {tuple(value.shape)}")
     return value

@@ -45,9 +45,10 @@ import numpy as np
 import tensorly as tl
 
 from .._backend import on_backend_of
+from .._validation import check_int
 from ..tenalg import interleave_kron, kron_sum
 from ._base import _TuckerLikeSpec
-from .geometry import StageGeometry, normalize_per_mode
+from .geometry import StageGeometry, normalize_per_mode, normalize_shape
 
 __all__ = ["ConvPoolStage", "DeepCNNSpec"]
 
@@ -76,6 +77,20 @@ class ConvPoolStage:
     padding: int | Sequence[int] = 0
     pool_stride: int | Sequence[int] | None = None
 
+    def __post_init__(self) -> None:
+        """Check what does not depend on the stage's input size (that is checked by
+        :class:`DeepCNNSpec`): shapes of positive ints, one count per mode, C_s >= 1."""
+        kernel = normalize_shape(self.kernel_shape, "kernel_shape")
+        n_modes = len(kernel)
+        pool = normalize_shape(self.pool_shape, "pool_shape", n_modes)
+        check_int(self.n_kernels, "n_kernels")
+        normalize_per_mode(self.stride, "stride", n_modes, minimum=1)
+        normalize_per_mode(self.padding, "padding", n_modes, minimum=0)
+        if self.pool_stride is not None:
+            normalize_per_mode(self.pool_stride, "pool_stride", n_modes, minimum=1)
+        object.__setattr__(self, "kernel_shape", kernel)
+        object.__setattr__(self, "pool_shape", pool)
+
 
 class DeepCNNSpec(_TuckerLikeSpec):
     r"""A stack of conv → average-pool stages and an FC layer, with linear activations.
@@ -103,6 +118,8 @@ class DeepCNNSpec(_TuckerLikeSpec):
     """
 
     def __init__(self, input_shape: Sequence[int], stages: Sequence[ConvPoolStage]) -> None:
+        if isinstance(stages, str | bytes) or not isinstance(stages, Sequence):
+            raise TypeError(f"stages must be a sequence of ConvPoolStage, got {stages!r}")
         stages = list(stages)
         if not stages:
             raise ValueError("stages must hold at least one ConvPoolStage")

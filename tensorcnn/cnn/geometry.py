@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_int
+
 __all__ = [
     "StageGeometry",
     "conv_output_size",
@@ -38,6 +40,8 @@ __all__ = [
 def normalize_shape(value: Sequence[int] | int, name: str, n_modes: int | None = None,
                     minimum: int = 1) -> tuple[int, ...]:
     """A shape argument as a tuple of ints ≥ ``minimum``, with a clear error otherwise."""
+    if n_modes is not None:
+        n_modes = check_int(n_modes, "n_modes")
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = (int(value),)
     try:
@@ -61,6 +65,7 @@ def normalize_shape(value: Sequence[int] | int, name: str, n_modes: int | None =
 def normalize_per_mode(value: Sequence[int] | int, name: str, n_modes: int,
                        minimum: int) -> tuple[int, ...]:
     """An int (same for every mode) or a tuple with one int per mode."""
+    n_modes = check_int(n_modes, "n_modes")
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if value < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
@@ -69,12 +74,34 @@ def normalize_per_mode(value: Sequence[int] | int, name: str, n_modes: int,
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
-    """Number of convolution windows, ⌊(d + 2π − l)/s_c⌋ + 1 (may be < 1 when invalid)."""
+    """Number of convolution windows, ⌊(d + 2π − l)/s_c⌋ + 1.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a size is not a positive integer (padding: non-negative), or the kernel does
+        not fit in the padded input (no window).
+    """
+    size, kernel = check_int(size, "size"), check_int(kernel, "kernel")
+    stride, padding = check_int(stride, "stride"), check_int(padding, "padding", minimum=0)
+    if kernel > size + 2 * padding:
+        raise ValueError(f"kernel = {kernel} exceeds the padded input size size + 2 * padding "
+                         f"= {size + 2 * padding}")
     return (size + 2 * padding - kernel) // stride + 1
 
 
 def pool_output_size(size: int, window: int, stride: int) -> int:
-    """Number of pooling windows, ⌊(m − q)/s_p⌋ + 1 (``ceil_mode=False``)."""
+    """Number of pooling windows, ⌊(m − q)/s_p⌋ + 1 (``ceil_mode=False``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If a size is not a positive integer or the window exceeds ``size``.
+    """
+    size, window, stride = check_int(size, "size"), check_int(window, "window"), \
+        check_int(stride, "stride")
+    if window > size:
+        raise ValueError(f"window = {window} exceeds size = {size}")
     return (size - window) // stride + 1
 
 
@@ -93,8 +120,6 @@ def conv_positioning_matrices(size: int, kernel: int, stride: int = 1,
         ``U[i]`` is U_{i+1}^(j) of the paper (1-based there); rows in the padding dropped.
     """
     n_windows = conv_output_size(size, kernel, stride, padding)
-    if n_windows < 1:
-        raise ValueError(f"kernel size {kernel} exceeds the padded input size {size + 2 * padding}")
     window, offset = np.meshgrid(np.arange(n_windows), np.arange(kernel), indexing="ij")
     row = window * stride + offset - padding
     inside = (row >= 0) & (row < size)
@@ -114,9 +139,10 @@ def pooled_positioning_factor(size: int, kernel: int, stride: int, padding: int,
     """
     positioning = conv_positioning_matrices(size, kernel, stride, padding)
     n_conv = positioning.shape[0]
+    pool, pool_stride = check_int(pool, "pool"), check_int(pool_stride, "pool_stride")
+    if pool > n_conv:
+        raise ValueError(f"pool = {pool} exceeds the convolution output size {n_conv}")
     n_pooled = pool_output_size(n_conv, pool, pool_stride)
-    if n_pooled < 1:
-        raise ValueError(f"pooling window {pool} exceeds the convolution output size {n_conv}")
     # Pooling matrix Q (p_j × m_j): Q[b, i] = 1/q for i in window b.
     pooling = np.zeros((n_pooled, n_conv))
     for b in range(n_pooled):
@@ -148,6 +174,17 @@ class StageGeometry:
     conv_shape: tuple[int, ...]
     pooled_shape: tuple[int, ...]
 
+    def __post_init__(self) -> None:
+        """A geometry made directly (not by :meth:`build`) must be consistent: m and p are
+        what d, l, s_c, π, q and s_p give."""
+        rebuilt = StageGeometry.build.__func__(_Unchecked, self.input_shape, self.kernel_shape,
+                                               self.pool_shape, self.stride, self.padding,
+                                               self.pool_stride)
+        for name in ("stride", "padding", "pool_stride", "conv_shape", "pooled_shape"):
+            if tuple(getattr(self, name)) != getattr(rebuilt, name):
+                raise ValueError(f"{name} must be {getattr(rebuilt, name)} for this geometry, "
+                                 f"got {getattr(self, name)!r}")
+
     @classmethod
     def build(cls, input_shape, kernel_shape, pool_shape, stride=1, padding=0,
               pool_stride=None, input_name: str = "input_shape") -> StageGeometry:
@@ -160,19 +197,19 @@ class StageGeometry:
         pad = normalize_per_mode(padding, "padding", n_modes, minimum=0)
         s_p = q if pool_stride is None else normalize_per_mode(
             pool_stride, "pool_stride", n_modes, minimum=1)
-        m = tuple(conv_output_size(*args) for args in zip(d, l, s_c, pad))
-        if min(m) < 1:
+        if any(lj > dj + 2 * pj for lj, dj, pj in zip(l, d, pad)):
             raise ValueError(
                 f"kernel_shape {l} is larger than the padded input "
                 f"{tuple(dj + 2 * pj for dj, pj in zip(d, pad))} ({input_name} {d}, "
                 f"padding {pad}) in some mode; expected l_j <= d_j + 2*padding_j"
             )
-        p = tuple(pool_output_size(*args) for args in zip(m, q, s_p))
-        if min(p) < 1:
+        m = tuple(conv_output_size(*args) for args in zip(d, l, s_c, pad))
+        if any(qj > mj for qj, mj in zip(q, m)):
             raise ValueError(
                 f"pool_shape {q} is larger than the convolution output {m} in some mode; "
                 "expected q_j <= m_j"
             )
+        p = tuple(pool_output_size(*args) for args in zip(m, q, s_p))
         return cls(d, l, s_c, pad, q, s_p, m, p)
 
     @property
@@ -190,3 +227,12 @@ class StageGeometry:
         return [pooled_positioning_factor(*args) for args in
                 zip(self.input_shape, self.kernel_shape, self.stride, self.padding,
                     self.pool_shape, self.pool_stride)]
+
+
+class _Unchecked:
+    """What :meth:`StageGeometry.build` returns inside ``StageGeometry.__post_init__``."""
+
+    def __init__(self, input_shape, kernel_shape, stride, padding, pool_shape, pool_stride,
+                 conv_shape, pooled_shape) -> None:
+        self.stride, self.padding, self.pool_stride = stride, padding, pool_stride
+        self.conv_shape, self.pooled_shape = conv_shape, pooled_shape

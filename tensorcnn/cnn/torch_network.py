@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import check_batch
 from .deep import DeepCNNSpec
 from .spec import CNNSpec
 
@@ -41,14 +42,25 @@ def network_forward(spec: CNNSpec | DeepCNNSpec, X: Any, kernels: Any, B: Any):
     Returns
     -------
     torch.Tensor of shape (n,)
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``spec`` is not a CNNSpec or DeepCNNSpec or has more than 3 modes, or X, the
+        kernels or B have the wrong shape, mixed floating dtypes or non-finite entries
+        (the spec's own checks, before any convolution).
     """
     import torch.nn.functional as F
 
+    if not isinstance(spec, CNNSpec | DeepCNNSpec):
+        raise TypeError(f"spec must be a CNNSpec or DeepCNNSpec, got {type(spec).__name__}")
+    if spec.n_modes > 3:
+        raise ValueError(f"torch has convolutions for 1 to 3 modes; this spec has {spec.n_modes}")
+    X = check_batch(X, spec.input_shape)
+    kernels, B = spec._check_weights(kernels, B, reference=X)
     if isinstance(spec, CNNSpec):
         kernels = [_as_tensor(kernels)[:, None]]
         spec = spec.to_deep()
-    if spec.n_modes > 3:
-        raise ValueError(f"torch has convolutions for 1 to 3 modes; this spec has {spec.n_modes}")
     conv = (F.conv1d, F.conv2d, F.conv3d)[spec.n_modes - 1]
     pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[spec.n_modes - 1]
     out = _as_tensor(X)[:, None]

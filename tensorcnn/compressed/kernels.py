@@ -118,6 +118,8 @@ def random_cp_stack(kernel_shape: Sequence[int], n_kernels: int, rank: int,
     kernel_shape = normalize_shape(kernel_shape, "kernel_shape")
     (n_kernels,) = normalize_shape(n_kernels, "n_kernels")
     rank = check_cp_rank(rank)
+    if not isinstance(orthonormal, bool | np.bool_):
+        raise TypeError(f"orthonormal must be a bool, got {orthonormal!r}")
     rng = as_generator(rng, "rng", allow_none=False)
     sizes = (*kernel_shape, n_kernels)
     if orthonormal:

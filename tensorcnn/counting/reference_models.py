@@ -14,6 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .._validation import check_int
 from ..blocks.modules import channel_shuffle
 
 __all__ = ["REFERENCE_MODELS", "mobilenet_v2", "resnet50", "resnext50_32x4d",
@@ -91,11 +92,13 @@ class _ResNet(nn.Module):
 
 def resnet50(num_classes: int = 1000) -> nn.Module:
     """ResNet-50 (He et al. 2016), torchvision v1.5 layout: 16 bottlenecks with K = 4R."""
+    num_classes = check_int(num_classes, "num_classes")
     return _ResNet((3, 4, 6, 3), num_classes=num_classes)
 
 
 def resnext50_32x4d(num_classes: int = 1000) -> nn.Module:
     """ResNeXt-50 32×4d (Xie et al. 2017): cardinality g = 32, width r = 4 (R = 128 · 2^i)."""
+    num_classes = check_int(num_classes, "num_classes")
     return _ResNet((3, 4, 6, 3), groups=32, width_per_group=4, num_classes=num_classes)
 
 
@@ -118,6 +121,7 @@ class _InvertedResidual(nn.Module):
 def mobilenet_v2(num_classes: int = 1000) -> nn.Module:
     """MobileNetV2 (Sandler et al. 2018), width 1.0: inverted residuals with expansion 6
     (1 in the first one)."""
+    num_classes = check_int(num_classes, "num_classes")
     settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
                 (6, 160, 3, 2), (6, 320, 1, 1)]
     features: list[nn.Module] = [_conv_bn_act(3, 32, 3, 2)]
@@ -185,6 +189,7 @@ class _ShuffleNetV2(nn.Module):
 
 def shufflenet_v2_x1_0(num_classes: int = 1000) -> nn.Module:
     """ShuffleNet v2 1.0× (Ma et al. 2018): stages of 4, 8, 4 units, 116/232/464 channels."""
+    num_classes = check_int(num_classes, "num_classes")
     return _ShuffleNetV2((4, 8, 4), (24, 116, 232, 464, 1024), num_classes)
 
 

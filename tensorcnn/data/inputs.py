@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.linalg
 
-from .._validation import as_generator, check_int
+from .._validation import as_generator, check_finite, check_int
 from ..cnn.geometry import normalize_shape
 
 __all__ = [
@@ -31,6 +31,9 @@ __all__ = [
 
 #: Draws discarded at the start of a VAR(1) series (003 App. A.5.1).
 BURN_IN = 50
+
+#: A transition's spectral radius must be below 1 − this (rounding of |λ| = 1 included).
+STATIONARITY_MARGIN = 1e-9
 
 
 def iid_inputs(n_samples: int, input_shape: Sequence[int],
@@ -55,16 +58,37 @@ def iid_inputs(n_samples: int, input_shape: Sequence[int],
 
 
 def check_transition(transition: np.ndarray, dim: int | None = None) -> np.ndarray:
-    """Validate a VAR(1) transition matrix Φ: square, finite, spectral radius < 1.
+    """Validate a VAR(1) transition matrix Φ: real, square, finite, spectral radius < 1.
+
+    The radius must be below ``1 - STATIONARITY_MARGIN``: a Φ whose radius is 1 up to
+    rounding (a rotation, whose computed radius may come out as 0.9999999999999999) has no
+    stationary distribution either.
+
+    Parameters
+    ----------
+    transition : array of shape (d, d)
+        Φ, real (a complex array is refused, not cast).
+    dim : int, optional
+        The d it must have (d = prod(input_shape)).
+
+    Returns
+    -------
+    ndarray of shape (d, d), float64
 
     Raises
     ------
+    TypeError
+        If Φ is not a real numeric array (complex, strings, objects).
     ValueError
-        If Φ is not a finite square (dim × dim) matrix, or if its spectral radius is ≥ 1
-        (the process x_t = Φ x_{t−1} + e_t then has no stationary distribution).
+        If Φ is not a finite square (dim × dim) matrix, or if its spectral radius is
+        ≥ 1 − ``STATIONARITY_MARGIN`` (the process x_t = Φ x_{t−1} + e_t then has no
+        stationary distribution).
     """
-    transition = np.asarray(transition, dtype=float)
-    if transition.ndim != 2 or transition.shape[0] != transition.shape[1]:
+    raw = np.asarray(transition)
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(f"transition must be a real numeric matrix, got dtype {raw.dtype}")
+    transition = raw.astype(float)
+    if transition.ndim != 2 or transition.shape[0] != transition.shape[1] or not transition.size:
         raise ValueError(f"transition must be a square matrix, got shape {transition.shape}")
     if dim is not None and transition.shape[0] != dim:
         raise ValueError(
@@ -73,10 +97,11 @@ def check_transition(transition: np.ndarray, dim: int | None = None) -> np.ndarr
     if not np.isfinite(transition).all():
         raise ValueError("transition contains NaN or infinite values")
     radius = float(np.abs(np.linalg.eigvals(transition)).max())
-    if radius >= 1.0:
+    if radius >= 1.0 - STATIONARITY_MARGIN:
         raise ValueError(
-            f"transition has spectral radius {radius:.6g} >= 1: the VAR(1) process is not "
-            "stationary (need all eigenvalues of Phi strictly inside the unit circle)"
+            f"transition has spectral radius {radius:.17g} >= 1 - {STATIONARITY_MARGIN:g}: the "
+            "VAR(1) process is not stationary (need all eigenvalues of Phi strictly inside "
+            "the unit circle)"
         )
     return transition
 
@@ -99,7 +124,8 @@ def random_transition(dim: int, spectral_norm: float,
         If ``spectral_norm`` is not in [0, 1).
     """
     dim = check_int(dim, "dim")
-    if not 0.0 <= float(spectral_norm) < 1.0:
+    spectral_norm = check_finite(spectral_norm, "spectral_norm")
+    if not 0.0 <= spectral_norm < 1.0:
         raise ValueError(f"spectral_norm must be in [0, 1) for stationarity, got {spectral_norm!r}")
     gaussian = as_generator(rng, "rng", allow_none=False).standard_normal((dim, dim))
     transition = float(spectral_norm) * gaussian / np.linalg.norm(gaussian, 2)

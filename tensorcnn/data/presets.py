@@ -36,8 +36,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .._validation import check_finite, check_int, check_nonnegative
 from ..cnn import CNNSpec
-from .inputs import iid_inputs, random_transition, var1_inputs
+from .inputs import check_transition, iid_inputs, random_transition, var1_inputs
 from .models import ModelKind, model_kind
 from .weights import TrueWeights, plain_weights
 
@@ -52,6 +53,9 @@ __all__ = [
 ]
 
 _INPUTS = ("iid", "var1")
+#: Field metadata of the fields added after the paper's presets: a hash of the setting
+#: leaves them out while they are at their default (old checkpoints stay valid).
+_LATER = {"omit_from_hash_at_default": True}
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class Setting:
     ----------
     name : str
     input_shape, kernel_shape, pool_shape : tuples of N ints
-        d, l, q of the CNN (stride 1, no padding).
+        d, l, q of the CNN.
     n_kernels : int
         K of the true network.
     model : {"rank", "tucker", "cp"}
@@ -85,6 +89,19 @@ class Setting:
         Classification: binary labels y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)) (003 App. A.4, Theorem
         3), fitted by logistic maximum likelihood (plain kernels only); the true weights are
         scaled so that ‖W*_X‖_F = 1 (unit logit variance for iid inputs).
+    stride : int or tuple of N ints, default 1
+        s_c, the convolution stride (as :class:`~tensorcnn.cnn.CNNSpec`).
+    padding : int or tuple of N ints, default 0
+        π, zero padding on each side of each mode.
+    pool_stride : int or tuple of N ints, optional
+        s_p; defaults to the pooling window (non-overlapping pooling).
+    transition : tuple of d tuples of d floats, optional
+        A fixed VAR(1) transition Φ (d = Π d_j, spectral radius < 1) instead of the random
+        one of norm ``spectral_norm``; VAR(1) inputs only.
+
+    The last four fields were added after the paper's presets; at their defaults they are
+    left out of :func:`~tensorcnn.simulation.replication.setting_hash` (their ``metadata``
+    says so), so the presets' hashes, and the checkpoints that carry them, do not change.
     """
 
     name: str
@@ -100,22 +117,40 @@ class Setting:
     unit_norm: bool = False
     noise_sd: float = 1.0
     task: str = "regression"
+    stride: int | tuple[int, ...] = field(default=1, metadata=_LATER)
+    padding: int | tuple[int, ...] = field(default=0, metadata=_LATER)
+    pool_stride: int | tuple[int, ...] | None = field(default=None, metadata=_LATER)
+    transition: tuple[tuple[float, ...], ...] | None = field(default=None, repr=False,
+                                                             metadata=_LATER)
     spec: CNNSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a str, got {self.name!r}")
+        if not self.name.strip() or any(c in self.name for c in '/\\\0') \
+                or self.name != self.name.strip():
+            raise ValueError("name must be a non-empty string without slashes, NUL or "
+                             f"surrounding spaces (it names files), got {self.name!r}")
         kind = model_kind(self.model)
         if self.inputs not in _INPUTS:
             raise ValueError(f"inputs must be one of {_INPUTS}, got {self.inputs!r}")
+        check_finite(self.spectral_norm, "spectral_norm")
         if not 0.0 <= self.spectral_norm < 1.0:
             raise ValueError(f"spectral_norm must be in [0, 1), got {self.spectral_norm!r}")
         if self.task not in ("regression", "classification"):
             raise ValueError(f"task must be 'regression' or 'classification', got {self.task!r}")
         if self.task == "classification" and not kind.classification:
             raise ValueError("classification settings use plain kernels (model='rank')")
-        if not self.noise_sd >= 0.0:
-            raise ValueError(f"noise_sd must be >= 0, got {self.noise_sd!r}")
-        spec = CNNSpec(self.input_shape, self.kernel_shape, self.pool_shape, self.n_kernels)
+        check_nonnegative(self.noise_sd, "noise_sd")
+        if not isinstance(self.unit_norm, bool | np.bool_):
+            raise TypeError(f"unit_norm must be a bool, got {self.unit_norm!r}")
+        spec = CNNSpec(self.input_shape, self.kernel_shape, self.pool_shape, self.n_kernels,
+                       stride=self.stride, padding=self.padding, pool_stride=self.pool_stride)
         object.__setattr__(self, "spec", spec)
+        if self.transition is not None:
+            if self.inputs != "var1":
+                raise ValueError("transition is the VAR(1) matrix Phi: it needs inputs='var1'")
+            check_transition(np.asarray(self.transition, dtype=float), self.input_dim)
         kind.check(self)
 
     @property
@@ -162,9 +197,12 @@ class Setting:
         return self.kind.draw_weights(self, rng)
 
     def draw_transition(self, rng: np.random.Generator | int) -> np.ndarray | None:
-        """The random VAR(1) transition Φ (d × d, ‖Φ‖_2 = ``spectral_norm``); None if iid."""
+        """The VAR(1) transition Φ (d × d): ``transition`` if given, else a random one with
+        ‖Φ‖_2 = ``spectral_norm``; None for iid inputs."""
         if self.inputs == "iid":
             return None
+        if self.transition is not None:
+            return np.array(self.transition, dtype=float)
         return random_transition(self.input_dim, self.spectral_norm, rng)
 
     def draw_inputs(self, n_samples: int, rng: np.random.Generator | int,
@@ -215,10 +253,13 @@ def preset(name: str) -> Setting:
     ValueError
         For an unknown name (the message lists the known ones).
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a preset name (a str), got {name!r}")
     base, _, suffix = name.partition("-")
     if base not in PAPER_SETTINGS or suffix not in ("", "iid", "var1"):
         raise ValueError(
-            f"unknown setting {name!r}; known: {', '.join(PAPER_SETTINGS)} (append '-var1' "
+            f"unknown setting: name {name!r} is none of "
+            f"{', '.join(PAPER_SETTINGS)} (append '-var1' "
             "for VAR(1) inputs)"
         )
     setting = PAPER_SETTINGS[base]
@@ -227,6 +268,8 @@ def preset(name: str) -> Setting:
 
 def theorem1_settings(inputs: str = "iid") -> list[Setting]:
     """S1–S4 with iid (Fig. 3 (1)) or VAR(1) (Fig. 3 (2)) inputs."""
+    if inputs not in _INPUTS:
+        raise ValueError(f"inputs must be one of {_INPUTS}, got {inputs!r}")
     names = ["S1", "S2", "S3", "S4"]
     return [preset(n if inputs == "iid" else f"{n}-{inputs}") for n in names]
 
@@ -254,6 +297,11 @@ def cp_study_settings(kernels: Sequence[int] = CP_STUDY_KERNELS, rank: int = 8,
     (Fitting a rank-R model with K kernels would give the same W for every K: W depends on
     B and H^(4) only through B̃ = H^(4)ᵀ B; see ``docs/simulations.md``.)
     """
+    if isinstance(kernels, str | bytes) or not isinstance(kernels, Sequence) or not kernels:
+        raise TypeError(f"kernels must be a non-empty sequence of ints (K values), got "
+                        f"{kernels!r}")
+    kernels = [check_int(K, f"kernels[{i}]") for i, K in enumerate(kernels)]
+    rank = check_int(rank, "rank")
     return [
         Setting(f"CP-K{K}", tuple(input_shape), tuple(kernel_shape), tuple(pool_shape), K,
                 model="cp", ranks=(rank,), fit_rank=K, unit_norm=True)

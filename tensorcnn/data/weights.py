@@ -47,8 +47,14 @@ class TrueWeights:
     stacked: TuckerTensor | CPTensor | None = None
 
 
+def _check_spec(spec: object) -> None:
+    if not isinstance(spec, CNNSpec):
+        raise TypeError(f"spec must be a CNNSpec, got {type(spec).__name__}")
+
+
 def plain_weights(spec: CNNSpec, rng: np.random.Generator | int) -> TrueWeights:
     """A_k, B_k with standard normal entries (003 §4.1, Theorem 1 settings)."""
+    _check_spec(spec)
     rng = as_generator(rng, "rng", allow_none=False)
     A = rng.standard_normal((spec.n_kernels, *spec.kernel_shape))
     B = rng.standard_normal((spec.n_kernels, *spec.pooled_shape))
@@ -64,6 +70,7 @@ def tucker_weights(spec: CNNSpec, ranks: Sequence[int],
     ValueError
         If the ranks do not fit the kernel shape or exceed K (before drawing anything).
     """
+    _check_spec(spec)
     rng = as_generator(rng, "rng", allow_none=False)
     stacked = random_tucker_stack(spec.kernel_shape, spec.n_kernels, ranks, rng)
     A = unstack_kernels(stacked)
@@ -84,6 +91,9 @@ def cp_weights(spec: CNNSpec, rank: int, rng: np.random.Generator | int,
     unit_norm : bool, default False
         Scale B so that ‖W‖_F = 1 ("normalize it to have unit Frobenius norm").
     """
+    _check_spec(spec)
+    if not isinstance(unit_norm, bool | np.bool_):
+        raise TypeError(f"unit_norm must be a bool, got {unit_norm!r}")
     rng = as_generator(rng, "rng", allow_none=False)
     stacked = random_cp_stack(spec.kernel_shape, spec.n_kernels, rank, rng)
     A = unstack_kernels(stacked)

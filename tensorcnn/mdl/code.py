@@ -36,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validation import check_bool, check_int
+
 __all__ = [
     "SharedWeights",
     "decode_model",
@@ -57,6 +59,17 @@ class SharedWeights:
 
     values: np.ndarray
     assignment: np.ndarray
+
+    def __post_init__(self) -> None:
+        values, assignment = np.asarray(self.values), np.asarray(self.assignment)
+        if values.ndim != 1 or values.dtype.kind != "f":
+            raise TypeError(f"values must be a 1-D float array (k,), got {self.values!r}")
+        if assignment.ndim != 1 or assignment.dtype.kind not in "iu":
+            raise TypeError(f"assignment must be a 1-D integer array (n,), got "
+                            f"{self.assignment!r}")
+        if assignment.size and (assignment.min() < 0 or assignment.max() > values.size):
+            raise ValueError(f"assignment values must lie in 0..k = {values.size}, got "
+                             f"values in [{assignment.min()}, {assignment.max()}]")
 
     @property
     def n_params(self) -> int:
@@ -158,6 +171,8 @@ def share_weights(w, bits: int = 32) -> SharedWeights:
 def sharing_code_length(n_nonzero: int, k: int, n: int) -> int:
     """|d(g)| in bits for ‖w‖₀ = ``n_nonzero`` weights sharing k parameters out of n."""
     n = _check_size(n)
+    k = check_int(k, "k", minimum=0)
+    n_nonzero = check_int(n_nonzero, "n_nonzero", minimum=0)
     if not 0 <= k <= n or not 0 <= n_nonzero <= n:
         raise ValueError(f"need 0 <= k <= n and 0 <= n_nonzero <= n, got k={k}, "
                          f"n_nonzero={n_nonzero}, n={n}")
@@ -181,6 +196,7 @@ def encode_sharing(assignment, k: int) -> str:
     if g.ndim != 1 or g.size == 0 or g.dtype.kind not in "iu":
         raise ValueError(f"assignment must be a non-empty 1-D integer array, got {g!r}")
     n = g.size
+    k = check_int(k, "k", minimum=0)
     if not 0 <= k <= n or g.min() < 0 or g.max() > k:
         raise ValueError(f"assignment values must lie in 0..k with 0 <= k <= n; got k={k}, "
                          f"values in [{g.min()}, {g.max()}], n={n}")
@@ -223,6 +239,7 @@ def decode_sharing(code: str, n: int, *, allow_trailing: bool = False
         If ``code`` is not a valid description for this n, or has trailing bits (unless
         ``allow_trailing``).
     """
+    allow_trailing = check_bool(allow_trailing, "allow_trailing")
     code = _check_code(code)
     n = _check_size(n)
     header_width = _width((n + 1) ** 2)
@@ -252,7 +269,8 @@ def decode_sharing(code: str, n: int, *, allow_trailing: bool = False
 def model_code_length(n_nonzero: int, k: int, n: int, bits: int = 32) -> int:
     """Length of the full code of f_w: ⌈log₂(n+1)⌉ + k b + |d(g)|."""
     _check_bits(bits)
-    return _width(n + 1) + k * bits + sharing_code_length(n_nonzero, k, n)
+    length = sharing_code_length(n_nonzero, k, n)     # checks n_nonzero, k and n
+    return _width(int(n) + 1) + int(k) * bits + length
 
 
 def encode_model(w, bits: int = 32) -> str:
@@ -291,6 +309,7 @@ def decode_model(code: str, n: int, bits: int = 32, *, allow_trailing: bool = Fa
         If ``code`` is not a model description for this n and b, or has trailing bits
         (unless ``allow_trailing``).
     """
+    allow_trailing = check_bool(allow_trailing, "allow_trailing")
     code = _check_code(code)
     float_type, uint_type = _check_bits(bits)
     n = _check_size(n)

@@ -71,6 +71,15 @@ class FeatureLayer:
     in_size: int
     out_size: int
 
+    def __post_init__(self) -> None:
+        if self.connectivity not in ("conv", "local", "fc"):
+            raise ValueError(f"connectivity must be 'conv', 'local' or 'fc', got "
+                             f"{self.connectivity!r}")
+        for name in ("in_channels", "out_channels", "kernel_size", "stride", "in_size",
+                     "out_size"):
+            check_int(getattr(self, name), name)
+        check_int(self.padding, "padding", minimum=0)
+
     @property
     def n_weights(self) -> int:
         """Weights of the linear map: k²C_inC_out (conv), × H_outW_out (local), dense (fc)."""

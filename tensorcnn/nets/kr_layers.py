@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .._validation import check_bool, check_int
 from ..blocks.costs import Cost, activation_cost, conv_cost, conv_output_size, norm_cost
 
 __all__ = ["ClassifierHead", "ConvBN", "StagedNet", "check_num_classes", "check_t",
@@ -26,7 +27,10 @@ __all__ = ["ClassifierHead", "ConvBN", "StagedNet", "check_num_classes", "check_
 
 
 def check_t(t, allowed: Sequence[int], name: str = "t") -> int:
-    """``t`` as an int when it is one of ``allowed``; ``ValueError`` naming ``name`` else."""
+    """``t`` as an int when it is one of ``allowed``; ``ValueError`` naming ``name`` else
+    (``TypeError`` when ``name`` is not a string)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument's name), got {name!r}")
     if isinstance(t, bool) or not isinstance(t, numbers.Real) or t not in allowed:
         raise ValueError(f"{name} must be one of {tuple(allowed)}, got {t!r}")
     return int(t)
@@ -41,14 +45,41 @@ def check_num_classes(num_classes) -> int:
 
 
 def check_triple(value, name: str) -> None:
-    """``ValueError`` naming ``name`` unless ``value`` holds 3 positive ints (one per group)."""
-    if len(value) != 3 or any(int(v) < 1 for v in value):
+    """``ValueError`` / ``TypeError`` naming ``name`` unless ``value`` is a sequence of 3
+    positive ints (one per group)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument's name), got {name!r}")
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be 3 positive ints, got {value!r}")
+    if len(value) != 3:
         raise ValueError(f"{name} must be 3 positive ints, got {value!r}")
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{name} must be 3 positive ints, got {value!r}")
+        if v < 1:
+            raise ValueError(f"{name} must be 3 positive ints, got {value!r}")
+
+
+def _check_dims(dims) -> int:
+    if isinstance(dims, bool) or not isinstance(dims, numbers.Integral) or dims not in (2, 3):
+        raise ValueError(f"dims must be 2 or 3, got {dims!r}")
+    return int(dims)
+
+
+def _per_axis(value, name: str, dims: int) -> tuple[int, ...]:
+    """An int or a ``dims``-tuple of positive ints, as a ``dims``-tuple."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return (check_int(value, name),) * dims
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a positive int or a tuple of {dims}, got {value!r}")
+    if len(value) != dims:
+        raise ValueError(f"{name} must be a positive int or a tuple of {dims}, got {value!r}")
+    return tuple(check_int(v, name) for v in value)
 
 
 def pool_cost(input_elements: int) -> Cost:
     """A pooling layer: no parameters, one MAC per input element (ptflops)."""
-    return Cost(0, int(input_elements))
+    return Cost(0, check_int(input_elements, "input_elements"))
 
 
 class ConvBN(nn.Sequential):
@@ -71,9 +102,16 @@ class ConvBN(nn.Sequential):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple = 1,
                  stride: int | tuple = 1, groups: int = 1, relu: bool = True,
                  dims: int = 2) -> None:
-        if dims not in (2, 3):
-            raise ValueError(f"dims must be 2 or 3, got {dims!r}")
-        kernel = (kernel_size,) * dims if isinstance(kernel_size, int) else tuple(kernel_size)
+        dims = _check_dims(dims)
+        in_channels = check_int(in_channels, "in_channels")
+        out_channels = check_int(out_channels, "out_channels")
+        groups = check_int(groups, "groups")
+        relu = check_bool(relu, "relu")
+        kernel = _per_axis(kernel_size, "kernel_size", dims)
+        stride = _per_axis(stride, "stride", dims)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"groups must divide in_channels = {in_channels} and "
+                             f"out_channels = {out_channels}, got {groups}")
         conv = nn.Conv2d if dims == 2 else nn.Conv3d
         norm = nn.BatchNorm2d if dims == 2 else nn.BatchNorm3d
         layers = [conv(in_channels, out_channels, kernel, stride=stride,
@@ -84,7 +122,7 @@ class ConvBN(nn.Sequential):
         super().__init__(*layers)
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.relu = kernel, relu
-        self.stride = (stride,) * dims if isinstance(stride, int) else tuple(stride)
+        self.stride = stride
 
     def output_size(self, input_size: Sequence[int]) -> tuple[int, ...]:
         """Spatial (and temporal) output size for a spatial input size."""
@@ -105,6 +143,9 @@ class ClassifierHead(nn.Module):
 
     def __init__(self, in_features: int, num_classes: int, dims: int = 2) -> None:
         super().__init__()
+        in_features = check_int(in_features, "in_features")
+        num_classes = check_int(num_classes, "num_classes")
+        dims = _check_dims(dims)
         self.in_features, self.num_classes = in_features, num_classes
         self.pool = nn.AdaptiveAvgPool2d(1) if dims == 2 else nn.AdaptiveAvgPool3d(1)
         self.fc = nn.Linear(in_features, num_classes)
@@ -121,6 +162,8 @@ class ClassifierHead(nn.Module):
 def he_init(model: nn.Module) -> nn.Module:
     """He et al. (2015) initialisation (003 §4.2): Kaiming normal, fan-out, for every conv;
     BN scale 1 and shift 0; returns ``model``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     for module in model.modules():
         if isinstance(module, nn.Conv2d | nn.Conv3d):
             nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")

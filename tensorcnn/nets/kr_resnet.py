@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from .._validation import check_bool, check_int
 from ..blocks import Bottleneck
 from ..blocks.costs import Cost, conv_output_size
 from .kr_layers import (
@@ -79,6 +80,9 @@ class ResNet41Design:
     revise_first_group: bool = True
 
     def __post_init__(self) -> None:
+        check_int(self.stem, "stem")
+        check_bool(self.max_pool, "max_pool")
+        check_bool(self.revise_first_group, "revise_first_group")
         if self.block_a_t1 not in BLOCK_A_T1:
             raise ValueError(f"block_a_t1 must be one of {BLOCK_A_T1}, got {self.block_a_t1!r}")
         if self.shortcut_t1 not in SHORTCUTS_T1:
@@ -101,7 +105,12 @@ class FunnelBlockA(nn.Module):
     def __init__(self, in_channels: int, rank: int, stride: int, branch: str = "funnel",
                  shortcut: str = "conv3x3") -> None:
         super().__init__()
-        C, R = in_channels, rank
+        C, R = check_int(in_channels, "in_channels"), check_int(rank, "rank")
+        stride = check_int(stride, "stride")
+        if branch not in BLOCK_A_T1:
+            raise ValueError(f"branch must be one of {BLOCK_A_T1}, got {branch!r}")
+        if shortcut not in SHORTCUTS_T1:
+            raise ValueError(f"shortcut must be one of {SHORTCUTS_T1}, got {shortcut!r}")
         self.in_channels, self.rank, self.out_channels, self.stride = C, R, R, stride
         if branch == "funnel":
             self.branch = Bottleneck(C, R, R, stride=stride, shortcut="none").branch
@@ -153,6 +162,9 @@ class KRResNet41(StagedNet):
         super().__init__()
         self.t = check_t(t, T_VALUES)
         self.num_classes = check_num_classes(num_classes)
+        in_channels = check_int(in_channels, "in_channels")
+        if design is not None and not isinstance(design, ResNet41Design):
+            raise TypeError(f"design must be a ResNet41Design or None, got {design!r}")
         self.design = design = design or ResNet41Design()
         self.stem = ConvBN(in_channels, design.stem, 3)
         self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()

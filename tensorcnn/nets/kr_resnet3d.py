@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .._validation import check_bool, check_int
 from ..blocks.costs import Cost
 from .kr_layers import ClassifierHead, ConvBN, check_num_classes, check_t, he_init
 
@@ -57,6 +58,10 @@ class BasicBlock3d(nn.Module):
     def __init__(self, in_channels: int, channels: int, stride: int = 1,
                  shortcut: str = "A") -> None:
         super().__init__()
+        in_channels = check_int(in_channels, "in_channels")
+        channels, stride = check_int(channels, "channels"), check_int(stride, "stride")
+        if shortcut not in ("A", "B"):
+            raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
         self.conv1 = nn.Conv3d(in_channels, channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm3d(channels)
         self.conv2 = nn.Conv3d(channels, channels, 3, 1, 1, bias=False)
@@ -85,6 +90,8 @@ class BottleneckB3d(nn.Module):
 
     def __init__(self, in_channels: int, rank: int, out_channels: int) -> None:
         super().__init__()
+        in_channels, rank = check_int(in_channels, "in_channels"), check_int(rank, "rank")
+        out_channels = check_int(out_channels, "out_channels")
         self.in_channels, self.rank, self.out_channels = in_channels, rank, out_channels
         self.branch = nn.Sequential(ConvBN(in_channels, rank, 1, dims=3),
                                     ConvBN(rank, rank, 3, dims=3),
@@ -135,8 +142,8 @@ class KRResNet3D18(nn.Module):
         self.num_classes = check_num_classes(num_classes)
         if shortcut not in ("A", "B"):
             raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
-        if rank < 1 or n_blocks < 1:
-            raise ValueError(f"rank and n_blocks must be >= 1, got {rank!r}, {n_blocks!r}")
+        rank, n_blocks = check_int(rank, "rank"), check_int(n_blocks, "n_blocks")
+        freeze_backbone = check_bool(freeze_backbone, "freeze_backbone")
         self.conv1 = nn.Conv3d(3, 64, 7, (1, 2, 2), 3, bias=False)
         self.bn1 = nn.BatchNorm3d(64)
         self.relu = nn.ReLU(inplace=True)
@@ -152,7 +159,7 @@ class KRResNet3D18(nn.Module):
                                       for i in range(n_blocks)))
         self.head = ClassifierHead(K, self.num_classes, dims=3)
         he_init(self)
-        self.frozen = bool(freeze_backbone)
+        self.frozen = freeze_backbone
         if self.frozen:
             for name in BACKBONE:
                 getattr(self, name).requires_grad_(False)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from .._validation import check_bool, check_int
 from ..blocks import Bottleneck, resnext_bottleneck
 from ..blocks.costs import Cost
 from .kr_layers import (
@@ -94,17 +95,24 @@ class ResNeXtDesign:
     revise_first_group: bool = True
 
     def __post_init__(self) -> None:
+        check_int(self.stem, "stem")
+        check_int(self.stem_kernel, "stem_kernel")
+        check_bool(self.max_pool, "max_pool")
+        check_int(self.first_stride, "first_stride")
         check_triple(self.ranks, "ranks")
         check_triple(self.blocks, "blocks")
+        check_int(self.cardinality, "cardinality")
+        check_int(self.shortcut_groups_t1, "shortcut_groups_t1")
+        check_bool(self.revise_first_group, "revise_first_group")
         bad = [R for R in self.ranks if R % self.cardinality]
-        if self.cardinality < 1 or bad:
+        if bad:
             raise ValueError(f"cardinality must divide every rank {self.ranks}, "
                              f"got {self.cardinality!r}")
         if self.shortcut_t1 not in SHORTCUTS_T1:
             raise ValueError(
                 f"shortcut_t1 must be one of {SHORTCUTS_T1}, got {self.shortcut_t1!r}")
         channels = (self.stem, *self.ranks)
-        if self.shortcut_groups_t1 < 1 or any(c % self.shortcut_groups_t1 for c in channels):
+        if any(c % self.shortcut_groups_t1 for c in channels):
             raise ValueError(f"shortcut_groups_t1 must divide the stem and every rank "
                              f"{channels}, got {self.shortcut_groups_t1!r}")
 
@@ -128,7 +136,16 @@ class GroupedFunnelBlockA(nn.Module):
     def __init__(self, in_channels: int, rank: int, stride: int, groups: int,
                  shortcut: str = "conv3x3", shortcut_groups: int = 1) -> None:
         super().__init__()
-        C, R = in_channels, rank
+        C, R = check_int(in_channels, "in_channels"), check_int(rank, "rank")
+        stride, groups = check_int(stride, "stride"), check_int(groups, "groups")
+        if shortcut not in SHORTCUTS_T1:
+            raise ValueError(f"shortcut must be one of {SHORTCUTS_T1}, got {shortcut!r}")
+        shortcut_groups = check_int(shortcut_groups, "shortcut_groups")
+        if C % shortcut_groups or R % shortcut_groups:
+            raise ValueError(f"shortcut_groups must divide in_channels = {C} and rank = {R}, "
+                             f"got {shortcut_groups}")
+        if R % groups:
+            raise ValueError(f"groups must divide rank = {R}, got {groups}")
         self.in_channels, self.rank, self.out_channels = C, R, R
         self.stride, self.groups = stride, groups
         self.branch = Bottleneck(C, R, R, stride=stride, groups=groups, shortcut="none").branch
@@ -175,6 +192,9 @@ class KRResNeXt(StagedNet):
         super().__init__()
         self.t = check_t(t, T_VALUES)
         self.num_classes = check_num_classes(num_classes)
+        in_channels = check_int(in_channels, "in_channels")
+        if design is not None and not isinstance(design, ResNeXtDesign):
+            raise TypeError(f"design must be a ResNeXtDesign or None, got {design!r}")
         self.design = design = design or ResNeXtDesign()
         self.stem = ConvBN(in_channels, design.stem, design.stem_kernel)
         self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from .._validation import check_bool, check_int
 from ..blocks import ShuffleV2Unit, channel_shuffle
 from ..blocks.costs import Cost
 from .kr_layers import (
@@ -73,10 +74,12 @@ class ShuffleNetDesign:
     down_branch_t1: str = "conv3x3"
 
     def __post_init__(self) -> None:
+        check_int(self.stem, "stem")
+        check_int(self.stem_stride, "stem_stride")
+        check_bool(self.max_pool, "max_pool")
         check_triple(self.ranks, "ranks")
         check_triple(self.units, "units")
-        if self.final_conv < 0:
-            raise ValueError(f"final_conv must be >= 0, got {self.final_conv!r}")
+        check_int(self.final_conv, "final_conv", minimum=0)
         if self.down_branch_t1 not in ("conv3x3", "standard"):
             raise ValueError("down_branch_t1 must be 'conv3x3' or 'standard', got "
                              f"{self.down_branch_t1!r}")
@@ -131,6 +134,9 @@ class KRShuffleNet(StagedNet):
         super().__init__()
         self.t = check_t(t, T_VALUES)
         self.num_classes = check_num_classes(num_classes)
+        in_channels = check_int(in_channels, "in_channels")
+        if design is not None and not isinstance(design, ShuffleNetDesign):
+            raise TypeError(f"design must be a ShuffleNetDesign or None, got {design!r}")
         self.design = design = design or ShuffleNetDesign()
         self.stem = ConvBN(in_channels, design.stem, 3, design.stem_stride)
         self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()

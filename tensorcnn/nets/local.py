@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._validation import check_bool
 from ..cnn.geometry import conv_output_size, normalize_per_mode
 
 __all__ = ["LocallyConnected2d"]
@@ -53,14 +54,16 @@ class LocallyConnected2d(nn.Module):
         self.kernel_size = normalize_per_mode(kernel_size, "kernel_size", 2, minimum=1)
         self.stride = normalize_per_mode(stride, "stride", 2, minimum=1)
         self.padding = normalize_per_mode(padding, "padding", 2, minimum=0)
-        self.output_size = tuple(
-            conv_output_size(d, k, s, p) for d, k, s, p in
-            zip(self.input_size, self.kernel_size, self.stride, self.padding, strict=True))
-        if min(self.output_size) < 1:
+        bias = check_bool(bias, "bias")
+        if any(k > d + 2 * p for d, k, p in
+               zip(self.input_size, self.kernel_size, self.padding, strict=True)):
             raise ValueError(
                 f"kernel_size {self.kernel_size} does not fit input_size {self.input_size} "
                 f"with padding {self.padding}"
             )
+        self.output_size = tuple(
+            conv_output_size(d, k, s, p) for d, k, s, p in
+            zip(self.input_size, self.kernel_size, self.stride, self.padding, strict=True))
         n_positions = math.prod(self.output_size)
         fan_in = self.in_channels * math.prod(self.kernel_size)
         self.weight = nn.Parameter(torch.empty(n_positions, fan_in, self.out_channels))

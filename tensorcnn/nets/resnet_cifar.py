@@ -6,9 +6,13 @@ optimizer benchmark.
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .._validation import check_int
 
 __all__ = ["BasicBlock", "ResNetCIFAR", "resnet_cifar"]
 
@@ -29,6 +33,10 @@ class BasicBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
                  shortcut: str = "A") -> None:
         super().__init__()
+        in_channels = check_int(in_channels, "in_channels")
+        out_channels, stride = check_int(out_channels, "out_channels"), check_int(stride, "stride")
+        if shortcut not in ("A", "B"):
+            raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
@@ -40,8 +48,6 @@ class BasicBlock(nn.Module):
             self.projection = nn.Sequential(
                 nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
                 nn.BatchNorm2d(out_channels))
-        elif shortcut not in ("A", "B"):
-            raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
 
     def _identity(self, x: torch.Tensor) -> torch.Tensor:
         if self.projection is not None:
@@ -69,8 +75,15 @@ class ResNetCIFAR(nn.Module):
     def __init__(self, depth: int = 20, num_classes: int = 10, in_channels: int = 3,
                  width: int = 16, shortcut: str = "A") -> None:
         super().__init__()
+        if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
+            raise TypeError(f"depth must be an integer 6n + 2 with n >= 1, got {depth!r}")
         if depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(f"depth must be 6n + 2 with n >= 1, got {depth}")
+        depth = int(depth)
+        num_classes = check_int(num_classes, "num_classes")
+        in_channels, width = check_int(in_channels, "in_channels"), check_int(width, "width")
+        if shortcut not in ("A", "B"):
+            raise ValueError(f"shortcut must be 'A' or 'B', got {shortcut!r}")
         n = (depth - 2) // 6
         self.conv = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
         self.bn = nn.BatchNorm2d(width)

@@ -17,12 +17,15 @@ import math
 import torch
 
 from .._prox import group_shrinkage, soft_threshold
+from .._validation import check_bool
 
 __all__ = ["GroupLasso", "Lasso", "PENALTIES", "group_view"]
 
 
 def group_view(t: torch.Tensor) -> torch.Tensor:
     """View ``t`` as (n_groups, group_size): groups are slices along the first axis."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"t must be a torch.Tensor, got {type(t).__name__}")
     if t.dim() == 0:
         return t.reshape(1, 1)
     return t.reshape(t.shape[0], -1)
@@ -56,7 +59,7 @@ class GroupLasso:
     name = "group"
 
     def __init__(self, scale_by_size: bool = False) -> None:
-        self.scale_by_size = scale_by_size
+        self.scale_by_size = check_bool(scale_by_size, "scale_by_size")
 
     def prox(self, V: torch.Tensor, lam: float) -> torch.Tensor:
         rows = group_view(V)

@@ -4,16 +4,20 @@ S1–S4 architectures). Returns data; the CLI writes files and plots."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._validation import check_bool, check_finite, check_int
 from ..data.presets import Setting, cp_study_settings, preset
-from .runner import Store, make_tasks, run_sweep
+from .grid import sample_sizes
+from .runner import Store, Task, make_tasks, run_sweep
 from .summary import summarize
 
-__all__ = ["CP_STUDY_SIZES", "CP_STUDY_SMALL", "EXPERIMENTS", "ExperimentResult",
-           "Panel", "experiment_settings", "run_experiment"]
+__all__ = ["CP_STUDY_SIZES", "CP_STUDY_SMALL", "DEFAULT_GRID", "EXPERIMENTS", "X_AXES",
+           "Experiment", "ExperimentResult", "Panel", "SettingRun", "experiment_plan",
+           "experiment_settings", "run_experiment"]
 
 EXPERIMENTS = ("theorem1", "theorem2", "fig3", "cp-kernels", "classification")
 
@@ -36,8 +40,16 @@ class Panel:
     xlabel: str = r"$\sqrt{d_M / n}$"
 
 
+#: Interval of √(d_M/n) of 003 §4.1.
+DEFAULT_GRID = (0.15, 0.60)
+#: The x-axes a summary can fit against: name -> (row column, axis label).
+X_AXES = {"sqrt(d_M/n)": ("x", r"$\sqrt{d_M / n}$"), "1/sqrt(n)": ("inv_sqrt_n", r"$1/\sqrt{n}$")}
+
+
 @dataclass
 class ExperimentResult:
+    """What a run returns: one row per fit, the summary (``summary.json``), its figures."""
+
     rows: list[dict]
     summary: dict
     panels: list[Panel] = field(default_factory=list)
@@ -115,6 +127,222 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
     return settings, panels
 
 
+@dataclass(frozen=True)
+class SettingRun:
+    """One setting of an experiment and how it is swept.
+
+    Parameters
+    ----------
+    setting : Setting
+    n_reps : int, default 200
+        Replications per sample size.
+    n_points : int, default 10
+        Sample sizes on the grid (ignored when ``sizes`` is given).
+    grid : (low, high), default (0.15, 0.60)
+        Interval of √(d_M/n) (003 §4.1).
+    sizes : tuple of ints, optional
+        Explicit training sizes instead of the grid.
+    solver : {"als", "gd"}, default "als"
+    batch_size : int, default 10
+        Replications per task (changes no number, only the checkpoint's files).
+    """
+
+    setting: Setting
+    n_reps: int = 200
+    n_points: int = 10
+    grid: tuple[float, float] = DEFAULT_GRID
+    sizes: tuple[int, ...] | None = None
+    solver: str = "als"
+    batch_size: int = 10
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.setting, Setting):
+            raise TypeError(f"setting must be a Setting, got {type(self.setting).__name__}")
+        check_int(self.n_reps, "n_reps")
+        check_int(self.n_points, "n_points", minimum=2)
+        check_int(self.batch_size, "batch_size")
+        if not isinstance(self.solver, str):
+            raise TypeError(f"solver must be a string, got {self.solver!r}")
+        if len(self.grid) != 2:
+            raise ValueError(f"grid must be (low, high), got {self.grid!r}")
+        low, high = (check_finite(v, "grid") for v in self.grid)
+        if not 0.0 < low < high < 1.0:
+            raise ValueError(f"grid must satisfy 0 < low < high < 1, got {self.grid!r}")
+        if self.sizes is not None:
+            if not self.sizes:
+                raise ValueError("sizes must hold at least one sample size (or be None)")
+            for n in self.sizes:
+                check_int(n, "sizes")
+
+    def sample_sizes(self) -> tuple[int, ...]:
+        """The training sizes n of this setting, increasing."""
+        if self.sizes is not None:
+            return tuple(sorted(int(n) for n in self.sizes))
+        return tuple(sorted(int(n) for n in sample_sizes(self.setting.n_params, self.n_points,
+                                                         *self.grid)))
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A whole experiment: its settings, how they are swept, the run's options, the figures.
+
+    Built by :func:`experiment_plan` (the named experiments of 003) or read from a file by
+    :func:`tensorcnn.simulation.config.load_experiment`; :meth:`run` runs it.
+
+    Parameters
+    ----------
+    name : str
+        Title of the experiment (the CLI's experiment name, or the file's ``name``).
+    runs : tuple of SettingRun
+        The settings (distinct names), in the order of the results.
+    panels : tuple of Panel
+        The figures of a run (each names some of the settings).
+    x_axis : {"sqrt(d_M/n)", "1/sqrt(n)"}, default "sqrt(d_M/n)"
+        What the summary's linear fit regresses the mean error on (:data:`X_AXES`).
+    bounds : bool, default True
+        Put the Theorem 1/2 bound into the summary (regression settings only).
+    seed : int, default 0
+        Root seed (its truth W* is the run's "fixed truth").
+    truths : int, default 1
+        Truth draws: the experiment repeated with root seeds seed, seed + 1, … (each draws a
+        new W*), see :func:`tensorcnn.simulation.sensitivity.truth_draws`.
+    threshold : float, default 0.95
+        R² that a truth draw's fit is counted as reaching.
+    workers : int, default 1
+        joblib processes.
+    scheduler : str, optional
+        A Dask scheduler address.
+    out : str, optional
+        Output folder of the CLI.
+    """
+
+    name: str
+    runs: tuple[SettingRun, ...]
+    panels: tuple[Panel, ...] = ()
+    x_axis: str = "sqrt(d_M/n)"
+    bounds: bool = True
+    seed: int = 0
+    truths: int = 1
+    threshold: float = 0.95
+    workers: int = 1
+    scheduler: str | None = None
+    out: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {self.name!r}")
+        bad = [type(r).__name__ for r in self.runs if not isinstance(r, SettingRun)]
+        if bad:
+            raise TypeError(f"runs must hold SettingRun objects, got {bad}")
+        if any(not isinstance(p, Panel) for p in self.panels):
+            raise TypeError("panels must hold Panel objects")
+        check_int(self.seed, "seed", minimum=0)
+        check_int(self.truths, "truths")
+        check_int(self.workers, "workers")
+        check_bool(self.bounds, "bounds")
+        if not 0.0 < check_finite(self.threshold, "threshold") <= 1.0:
+            raise ValueError(f"threshold must lie in (0, 1], got {self.threshold!r}")
+        if self.x_axis not in X_AXES:
+            raise ValueError(f"x_axis must be one of {tuple(X_AXES)}, got {self.x_axis!r}")
+        names = [run.setting.name for run in self.runs]
+        if not names or len(set(names)) != len(names):
+            raise ValueError(f"runs must be non-empty with distinct setting names, got {names}")
+
+    @property
+    def settings(self) -> list[Setting]:
+        """The settings, in order."""
+        return [run.setting for run in self.runs]
+
+    @property
+    def x_key(self) -> str:
+        """The row column of the x-axis (``x`` or ``inv_sqrt_n``)."""
+        return X_AXES[self.x_axis][0]
+
+    @property
+    def xlabel(self) -> str:
+        """The axis label of :attr:`x_axis`."""
+        return X_AXES[self.x_axis][1]
+
+    def replace(self, **changes: Any) -> Experiment:
+        """A copy with some fields changed (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def map_runs(self, **changes: Any) -> Experiment:
+        """A copy with the same fields of every :class:`SettingRun` changed."""
+        return self.replace(runs=tuple(dataclasses.replace(run, **changes) for run in self.runs))
+
+    def select(self, names: Sequence[str]) -> Experiment:
+        """The experiment restricted to the settings called ``names`` (panels follow)."""
+        known = [run.setting.name for run in self.runs]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"settings {unknown} are not in the experiment ({known})")
+        runs = tuple(run for run in self.runs if run.setting.name in names)
+        panels = tuple(dataclasses.replace(p, settings=tuple(s for s in p.settings
+                                                             if s in names))
+                       for p in self.panels)
+        return self.replace(runs=runs, panels=tuple(p for p in panels if p.settings))
+
+    def tasks(self, seed: int | None = None) -> list[Task]:
+        """All tasks of one sweep (root seed ``seed``, default :attr:`seed`), validated."""
+        seed = self.seed if seed is None else seed
+        tasks: list[Task] = []
+        for index, run in enumerate(self.runs):
+            name = run.setting.name
+            sizes = {name: run.sizes} if run.sizes is not None else None
+            part = make_tasks([run.setting], run.n_reps, seed, n_points=run.n_points,
+                              batch_size=run.batch_size, solver=run.solver, sizes=sizes,
+                              grid=run.grid)
+            tasks += [dataclasses.replace(task, setting_index=index) for task in part]
+        return tasks
+
+    def run(self, seed: int | None = None, workers: int | None = None, scheduler: Any = None,
+            store: Store | None = None, progress: bool = True) -> ExperimentResult:
+        """Run the sweep with root seed ``seed`` (default :attr:`seed`) and summarise it.
+
+        ``workers`` and ``scheduler`` default to the experiment's; no files are written here
+        (``store`` is the checkpoint).
+        """
+        seed = self.seed if seed is None else int(seed)
+        tasks = self.tasks(seed)
+        report: dict = {}
+        rows, seconds = run_sweep(tasks, workers=self.workers if workers is None else workers,
+                                  scheduler=self.scheduler if scheduler is None else scheduler,
+                                  store=store, progress=progress, report=report)
+        if self.x_key == "inv_sqrt_n":
+            for row in rows:
+                row["inv_sqrt_n"] = row["n"] ** -0.5
+        summary = summarize(rows, self.settings, seed, x_key=self.x_key, wall_seconds=seconds,
+                            with_bounds=self.bounds)
+        summary["_run"].update(report)
+        return ExperimentResult(rows, summary, list(self.panels), seconds)
+
+
+def experiment_plan(name: str, names: Sequence[str] | None = None, n_reps: int = 200,
+                    seed: int = 0, inputs: str = "both", n_points: int = 10,
+                    batch_size: int = 10, paper_size: bool = False,
+                    sizes: Sequence[int] = CP_STUDY_SIZES, solver: str = "als",
+                    workers: int = 1, scheduler: Any = None) -> Experiment:
+    """A named experiment as an :class:`Experiment` (what :func:`run_experiment` runs).
+
+    theorem1/theorem2/fig3: x = √(d_M/n) on the paper's grid, with the bounds.
+    classification: the grid (0.08, 0.30) (the logistic MLE is unstable near separation at
+    n ≈ 3 d_M), no bounds. cp-kernels: x = 1/√n at the fixed training sizes ``sizes`` (the
+    fitted models differ in size, so √(d_M/n) would not put them on one axis), no bounds.
+    """
+    settings, panels = experiment_settings(name, names, inputs, paper_size)
+    grid = (0.08, 0.30) if name == "classification" else DEFAULT_GRID
+    explicit = tuple(int(n) for n in sizes) if name == "cp-kernels" else None
+    if explicit is not None:
+        n_points = SettingRun.n_points          # unused with explicit sizes
+    runs = tuple(SettingRun(s, n_reps=n_reps, n_points=n_points, grid=grid, sizes=explicit,
+                            solver=solver, batch_size=batch_size) for s in settings)
+    return Experiment(name, runs, tuple(panels),
+                      x_axis="1/sqrt(n)" if name == "cp-kernels" else "sqrt(d_M/n)",
+                      bounds=name in ("theorem1", "theorem2", "fig3"), seed=seed,
+                      workers=workers, scheduler=scheduler)
+
+
 def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 200,
                    seed: int = 0, workers: int = 1, scheduler: Any = None,
                    store: Store | None = None, progress: bool = True, inputs: str = "both",
@@ -123,24 +351,10 @@ def run_experiment(name: str, names: Sequence[str] | None = None, n_reps: int = 
     """Run a named experiment and summarise it (no files are written here).
 
     theorem1/theorem2: x = √(d_M/n) on the paper's grid. cp-kernels: x = 1/√n at the fixed
-    training sizes ``sizes`` (the fitted models differ in size, so √(d_M/n) would not put
-    them on one axis); the summary's r2 is then of mean error against 1/√n.
+    training sizes ``sizes``; the summary's r2 is then of mean error against 1/√n (see
+    :func:`experiment_plan`).
     """
-    settings, panels = experiment_settings(name, names, inputs, paper_size)
-    explicit = {s.name: list(sizes) for s in settings} if name == "cp-kernels" else None
-    # the logistic MLE is unstable (near separation) at n ≈ 3 d_M: a grid of larger n
-    grid = (0.08, 0.30) if name == "classification" else (0.15, 0.60)
-    tasks = make_tasks(settings, n_reps, seed, n_points=n_points, batch_size=batch_size,
-                       sizes=explicit, grid=grid)
-    report: dict = {}
-    rows, seconds = run_sweep(tasks, workers=workers, scheduler=scheduler, store=store,
-                              progress=progress, report=report)
-    x_key = "x"
-    if name == "cp-kernels":
-        for row in rows:
-            row["inv_sqrt_n"] = row["n"] ** -0.5
-        x_key = "inv_sqrt_n"
-    summary = summarize(rows, settings, seed, x_key=x_key, wall_seconds=seconds,
-                        with_bounds=name in ("theorem1", "theorem2", "fig3"))
-    summary["_run"].update(report)
-    return ExperimentResult(rows, summary, panels, seconds)
+    plan = experiment_plan(name, names, n_reps=n_reps, seed=seed, inputs=inputs,
+                           n_points=n_points, batch_size=batch_size, paper_size=paper_size,
+                           sizes=sizes)
+    return plan.run(workers=workers, scheduler=scheduler, store=store, progress=progress)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_finite, check_int
+
 __all__ = ["sample_sizes"]
 
 
@@ -18,14 +20,15 @@ def sample_sizes(n_params: int, n_points: int = 10, low: float = 0.15,
 
     Raises
     ------
+    TypeError
+        For a non-integer n_params or n_points, or non-numeric low or high.
     ValueError
         For n_points < 2, a non-positive or empty interval, or rounding that makes two sizes
         equal or an n below d_M (then the fit is not determined).
     """
-    if isinstance(n_params, bool) or not isinstance(n_params, int | np.integer) or n_params < 1:
-        raise ValueError(f"n_params must be a positive int, got {n_params!r}")
-    if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer) or n_points < 2:
-        raise ValueError(f"n_points must be an int >= 2, got {n_points!r}")
+    n_params = check_int(n_params, "n_params")
+    n_points = check_int(n_points, "n_points", minimum=2)
+    low, high = check_finite(low, "low"), check_finite(high, "high")
     if not 0 < low < high < 1:
         raise ValueError(f"need 0 < low < high < 1 (so that n > d_M), got low={low}, high={high}")
     grid = np.linspace(low, high, n_points)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["plot_error_curves", "plot_r2_by_truth"]
+__all__ = ["plot_error_curves", "plot_r2_by_truth", "plot_truth_curves"]
 
 
 def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
@@ -84,6 +84,49 @@ def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float
     ax.set_title(title or f"one point per truth draw; under each setting: share with "
                  f"R² ≥ {threshold}", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
+
+
+def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
+                      xlabel: str = r"$\sqrt{d_M / n}$") -> Path:
+    """One panel per setting with truth draws: the mean-error curve of every draw of W*.
+
+    ``summary`` is a run's ``summary.json`` whose entries carry ``truths``
+    (:func:`tensorcnn.simulation.sensitivity.truth_summary`); the run's own (fixed) truth
+    is drawn bold, draws whose R² is below the threshold in red.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    names = [n for n, e in summary.items() if not n.startswith("_") and "truths" in e]
+    if not names:
+        raise ValueError("summary has no setting with truth draws (a 'truths' entry)")
+    columns = min(3, len(names))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, 3.6 * rows),
+                             squeeze=False)
+    for ax, name in zip(axes.ravel(), names):
+        truths = summary[name]["truths"]
+        x = np.asarray(truths["x"])
+        fixed = truths["seeds"][0]
+        for draw in truths["draws"]:
+            low = draw["r2"] < truths["threshold"]
+            bold = draw["seed"] == fixed
+            ax.plot(x, draw["mean"], marker="o" if bold else None, ms=3,
+                    lw=2.0 if bold else 0.8, alpha=1.0 if bold else 0.6,
+                    color="tab:red" if low else ("black" if bold else "tab:blue"))
+        ax.set_title(f"{name}: R² ≥ {truths['threshold']} for "
+                     f"{truths['share_at_least']:.0%} of {truths['n_truths']} truths",
+                     fontsize=9)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(r"mean $\|\hat W - W^*\|_F$")
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return _save(fig, path)
 
 

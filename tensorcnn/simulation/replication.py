@@ -51,6 +51,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._validation import check_int
 from ..data.presets import Setting
 from ..data.weights import TrueWeights
 from ..estimators import (
@@ -92,15 +93,29 @@ def setting_key(setting: Setting) -> int:
 
 def replication_streams(setting: Setting, seed: int, rep: int
                         ) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
-    """The two independent random streams of replication ``rep``: (data, solver starts)."""
+    """The two independent random streams of replication ``rep``: (data, solver starts).
+
+    ``seed`` and ``rep`` are non-negative integers.
+    """
+    seed, rep = check_int(seed, "seed", minimum=0), check_int(rep, "rep", minimum=0)
     key = setting_key(setting)
     return (np.random.SeedSequence(seed, spawn_key=(key, rep)),
             np.random.SeedSequence(seed, spawn_key=(key, rep, _SOLVER_STREAM)))
 
 
 def held_out_indices(sizes: Sequence[int], n_test: int = N_TEST) -> range:
-    """Indices of a replication's test points: the ``n_test`` after the largest size."""
-    n_max = max(int(n) for n in sizes)
+    """Indices of a replication's test points: the ``n_test`` after the largest size.
+
+    ``sizes`` is a non-empty sequence of positive integers, ``n_test`` a positive integer.
+    """
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+        raise TypeError(f"sizes must be a non-empty sequence of positive integers, got "
+                        f"{sizes!r}")
+    if len(sizes) == 0:
+        raise ValueError("sizes must be a non-empty sequence of positive integers, got an "
+                         "empty one")
+    n_max = max(check_int(n, "sizes") for n in sizes)
+    n_test = check_int(n_test, "n_test")
     return range(n_max, n_max + n_test)
 
 
@@ -110,13 +125,18 @@ def setting_hash(setting: Setting) -> str:
     Two settings with the same name but another geometry or noise level hash differently,
     so a checkpoint of one is never taken for the other.
     """
-    fields = {f.name: getattr(setting, f.name) for f in dataclasses.fields(setting) if f.init}
+    # fields added after the presets (stride, padding, …) count only away from their default,
+    # so the presets' hashes, and the checkpoints that carry them, stay the same
+    fields = {f.name: getattr(setting, f.name) for f in dataclasses.fields(setting) if f.init
+              and not (f.metadata.get("omit_from_hash_at_default")
+                       and getattr(setting, f.name) == f.default)}
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=list).encode()).hexdigest()
 
 
 def setting_truth(setting: Setting, seed: int) -> tuple[TrueWeights, np.ndarray | None]:
-    """W* and Φ of a setting, fixed across sample sizes and replications."""
-    return _cached_truth(setting, int(seed))
+    """W* and Φ of a setting, fixed across sample sizes and replications (``seed``: a
+    non-negative integer)."""
+    return _cached_truth(setting, check_int(seed, "seed", minimum=0))
 
 
 @lru_cache(maxsize=32)
@@ -133,7 +153,14 @@ def simulate_regression(setting: Setting, n_samples: int, weights: TrueWeights,
     r"""Draw (X_i, y_i), i ≤ n + n_test, from the model above; split train / test.
 
     For a classification setting y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)) instead (003 App. A.4).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``n_samples`` or ``n_test`` not an int ≥ 1.
     """
+    n_samples = check_int(n_samples, "n_samples")
+    n_test = check_int(n_test, "n_test")
     X_all, Z_all, y_all = _draw(setting, n_samples + n_test, weights, transition, rng)
     return RegressionData(X_all[:n_samples], Z_all[:n_samples], y_all[:n_samples],
                           X_all[n_samples:], y_all[n_samples:])
@@ -182,7 +209,14 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     cpu_seconds (CPU time of the fit plus an equal share of the replication's data draw:
     what an unloaded core needs).
     """
-    sizes = sorted((int(n) for n in sizes), reverse=True)      # largest first (warm starts)
+    if isinstance(sizes, str) or np.ndim(sizes) != 1 or len(sizes) == 0:
+        raise ValueError(f"sizes must be a non-empty sequence of ints, got {sizes!r}")
+    sizes = sorted((check_int(n, "sizes entries") for n in sizes), reverse=True)  # largest
+    # first (warm starts)
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"sizes must be distinct, got {sorted(sizes)}")
+    rep = check_int(rep, "rep", minimum=0)
+    seed = check_int(seed, "seed", minimum=0)
     cpu_start = time.process_time()
     weights, transition = setting_truth(setting, seed)
     data_stream, solver_stream = replication_streams(setting, seed, rep)

@@ -10,21 +10,131 @@ share of truth draws instead of one draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .experiments import experiment_settings, run_experiment
+from .experiments import Experiment, ExperimentResult, experiment_plan
 from .replication import setting_truth
 from .runner import Store
 
-__all__ = ["r2_by_truth", "summarize_r2_by_truth"]
+__all__ = ["r2_by_truth", "summarize_r2_by_truth", "truth_draws", "truth_rows",
+           "truth_summary"]
+
+
+def _check_experiment(experiment: object) -> None:
+    if not isinstance(experiment, Experiment):
+        raise TypeError(f"experiment must be an Experiment (experiment_plan, load_experiment), "
+                        f"got {type(experiment).__name__}")
+
+
+def _check_seeds(seeds: Iterable[int]) -> list[int]:
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"seeds must be non-negative ints, got {seed!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds}")
+    return [int(seed) for seed in seeds]
+
+
+def truth_draws(experiment: Experiment, seeds: Iterable[int], workers: int | None = None,
+                scheduler=None, store_for_seed: Callable[[int], Store] | None = None,
+                progress: bool = True) -> dict[int, ExperimentResult]:
+    """Run ``experiment`` once per root seed; each seed is a new draw of every W* (and Φ).
+
+    Parameters
+    ----------
+    experiment : Experiment
+    seeds : iterable of int
+        Distinct non-negative root seeds.
+    workers, scheduler : optional
+        As :meth:`Experiment.run` (default: the experiment's).
+    store_for_seed : callable, optional
+        ``store_for_seed(seed)`` gives the checkpoint store of that seed's sweep.
+    progress : bool, default True
+        A tqdm bar over seeds.
+
+    Returns
+    -------
+    dict
+        ``{seed: ExperimentResult}`` in the order of ``seeds``.
+    """
+    _check_experiment(experiment)
+    seeds = _check_seeds(seeds)
+    experiment.tasks(seeds[0])      # the sweep is validated before any work
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(seeds), unit="seed", desc="truths")
+    results: dict[int, ExperimentResult] = {}
+    try:
+        for seed in seeds:
+            store = store_for_seed(seed) if store_for_seed is not None else None
+            results[seed] = experiment.run(seed=seed, workers=workers, scheduler=scheduler,
+                                           store=store, progress=False)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return results
+
+
+def truth_rows(experiment: Experiment, results: Mapping[int, ExperimentResult]) -> list[dict]:
+    """One row per (seed, setting) of :func:`truth_draws`' results (see :func:`r2_by_truth`)."""
+    _check_experiment(experiment)
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must be a non-empty {seed: ExperimentResult} mapping "
+                         "(truth_draws)")
+    rows: list[dict] = []
+    for seed, result in results.items():
+        for setting in experiment.settings:
+            entry = result.summary[setting.name]
+            weights, _ = setting_truth(setting, int(seed))
+            rows.append(dict(
+                seed=int(seed), setting=setting.name, d_M=entry["d_M"],
+                slope=entry["slope"], intercept=entry["intercept"], r2=entry["r2"],
+                mean_first=entry["mean"][0], mean_last=entry["mean"][-1],
+                truth_norm=float(np.linalg.norm(weights.W)),
+                converged_share=entry["converged_share"],
+                wall_seconds=float(result.wall_seconds)))
+    return rows
+
+
+def truth_summary(experiment: Experiment, results: Mapping[int, ExperimentResult],
+                  threshold: float | None = None) -> dict:
+    """Per setting: :func:`summarize_r2_by_truth` and every draw's curve (the plot's data).
+
+    Returns
+    -------
+    dict
+        ``{setting: {…summarize_r2_by_truth…, seeds, x, draws: [{seed, slope, intercept,
+        r2, truth_norm, mean}]}}``; ``x`` is the summary's x-axis (the same for every draw).
+    """
+    threshold = experiment.threshold if threshold is None else threshold
+    rows = truth_rows(experiment, results)
+    out = summarize_r2_by_truth(rows, threshold)
+    for name, entry in out.items():
+        mine = [row for row in rows if row["setting"] == name]
+        entry["seeds"] = [row["seed"] for row in mine]
+        entry["x"] = results[mine[0]["seed"]].summary[name]["x"]
+        entry["draws"] = [dict(seed=row["seed"], slope=row["slope"],
+                               intercept=row["intercept"], r2=row["r2"],
+                               truth_norm=row["truth_norm"],
+                               mean=results[row["seed"]].summary[name]["mean"])
+                          for row in mine]
+    return out
 
 
 def r2_by_truth(name: str, seeds: Iterable[int], names: Sequence[str] | None = None,
                 n_reps: int = 200, workers: int = 1,
                 store_for_seed: Callable[[int], Store] | None = None,
-                progress: bool = True, inputs: str = "both") -> list[dict]:
+                progress: bool = True, inputs: str = "both", n_points: int = 10,
+                batch_size: int = 10) -> list[dict]:
     """Run experiment ``name`` once per root seed; one row per (seed, setting).
 
     Parameters
@@ -46,6 +156,10 @@ def r2_by_truth(name: str, seeds: Iterable[int], names: Sequence[str] | None = N
         A tqdm bar over seeds.
     inputs : {"iid", "var1", "both"}, default "both"
         Input processes of the Theorem 1 settings.
+    n_points : int, default 10
+        Sample sizes per setting.
+    batch_size : int, default 10
+        Replications per task.
 
     Returns
     -------
@@ -57,46 +171,19 @@ def r2_by_truth(name: str, seeds: Iterable[int], names: Sequence[str] | None = N
     ------
     ValueError
         An experiment without the √(d_M/n) grid, no seeds, or a negative or repeated seed.
+
+    See Also
+    --------
+    truth_draws, truth_rows : the same for any :class:`~tensorcnn.simulation.Experiment`
+        (what ``tensorcnn simulate --truths K`` runs).
     """
     if name not in ("theorem1", "theorem2", "fig3"):
         raise ValueError(f"name must be 'theorem1', 'theorem2' or 'fig3', got {name!r}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    for seed in seeds:
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"seeds must be non-negative ints, got {seed!r}")
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds}")
-    settings, _ = experiment_settings(name, names, inputs)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(seeds), unit="seed", desc="truths")
-    rows: list[dict] = []
-    try:
-        for seed in seeds:
-            store = store_for_seed(int(seed)) if store_for_seed is not None else None
-            result = run_experiment(name, names, n_reps=n_reps, seed=int(seed),
-                                    workers=workers, store=store, progress=False,
-                                    inputs=inputs)
-            for setting in settings:
-                entry = result.summary[setting.name]
-                weights, _ = setting_truth(setting, int(seed))
-                rows.append(dict(
-                    seed=int(seed), setting=setting.name, d_M=entry["d_M"],
-                    slope=entry["slope"], intercept=entry["intercept"], r2=entry["r2"],
-                    mean_first=entry["mean"][0], mean_last=entry["mean"][-1],
-                    truth_norm=float(np.linalg.norm(weights.W)),
-                    converged_share=entry["converged_share"],
-                    wall_seconds=float(result.wall_seconds)))
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-    return rows
+    seeds = _check_seeds(seeds)
+    plan = experiment_plan(name, names, n_reps=n_reps, inputs=inputs, n_points=n_points,
+                           batch_size=batch_size, workers=workers)
+    return truth_rows(plan, truth_draws(plan, seeds, store_for_seed=store_for_seed,
+                                        progress=progress))
 
 
 def summarize_r2_by_truth(rows: Sequence[dict], threshold: float = 0.95) -> dict:
@@ -112,9 +199,10 @@ def summarize_r2_by_truth(rows: Sequence[dict], threshold: float = 0.95) -> dict
     Returns
     -------
     dict
-        ``{setting: {n_truths, share_at_least, below (seeds), r2_min, r2_q10, r2_median,
-        r2_max, spearman_r2_truth_norm}}``; the Spearman correlation of R² with ‖W*‖_F is
-        None with fewer than 3 truths.
+        ``{setting: {n_truths, threshold, share_at_least, below (seeds), r2_min, r2_q10,
+        r2_median, r2_q90, r2_max, slope_min, slope_q10, slope_median, slope_q90,
+        slope_max, spearman_r2_truth_norm}}`` (quantiles: ``numpy.quantile``, linear); the
+        Spearman correlation of R² with ‖W*‖_F is None with fewer than 3 truths.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must lie in (0, 1], got {threshold!r}")
@@ -133,6 +221,16 @@ def summarize_r2_by_truth(rows: Sequence[dict], threshold: float = 0.95) -> dict
             share_at_least=float(np.mean(r2 >= threshold)),
             below=[row["seed"] for row in mine if row["r2"] < threshold],
             r2_min=float(r2.min()), r2_q10=float(np.quantile(r2, 0.1)),
-            r2_median=float(np.median(r2)), r2_max=float(r2.max()),
+            r2_median=float(np.median(r2)), r2_q90=float(np.quantile(r2, 0.9)),
+            r2_max=float(r2.max()), **_quantiles("slope", mine),
             spearman_r2_truth_norm=rho)
     return out
+
+
+def _quantiles(key: str, rows: Sequence[dict]) -> dict:
+    values = np.array([row[key] for row in rows if key in row], dtype=float)
+    if values.size == 0:
+        return {}
+    return {f"{key}_min": float(values.min()), f"{key}_q10": float(np.quantile(values, 0.1)),
+            f"{key}_median": float(np.median(values)),
+            f"{key}_q90": float(np.quantile(values, 0.9)), f"{key}_max": float(values.max())}

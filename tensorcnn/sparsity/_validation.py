@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import as_array, to_numpy
-from .._validation import check_positive
+from .._validation import check_bool, check_int, check_positive
 
 __all__ = ["check_p", "check_design", "check_targets", "check_loss", "check_problem"]
 
@@ -20,7 +20,7 @@ LOSSES = ("squared", "multinomial")
 def check_p(p: Any, solver: bool = True) -> float:
     """The exponent p of lam2 * ||A||_p^p: > 0, and in {1, 2} where a solver needs it."""
     p = check_positive(p, "p")
-    if solver and p not in (1.0, 2.0):
+    if check_bool(solver, "solver") and p not in (1.0, 2.0):
         raise ValueError(f"p must be 1 or 2 for the ShrinkNet solver, got {p!r}")
     return p
 
@@ -31,8 +31,14 @@ def check_loss(loss: Any) -> str:
     return loss
 
 
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the argument's name), got {name!r}")
+
+
 def check_design(X: Any, name: str = "X") -> np.ndarray:
     """A finite float64 matrix of shape (n_samples, n_features) with n_samples >= 1."""
+    _check_name(name)
     X = np.asarray(to_numpy(as_array(X, name)), dtype=np.float64)
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape "
@@ -46,6 +52,9 @@ def check_targets(Y: Any, n_samples: int, loss: str, name: str = "Y") -> np.ndar
     For ``loss="multinomial"`` ``Y`` is either a 1-D vector of class labels (any values;
     classes are ``np.unique(Y)`` in sorted order) or a one-hot matrix (n, K).
     """
+    _check_name(name)
+    n_samples = check_int(n_samples, "n_samples")
+    loss = check_loss(loss)
     if loss == "multinomial":
         raw = np.asarray(to_numpy(Y))
         if raw.ndim == 1:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_generator, check_nonnegative
-from ._validation import check_loss
+from .._validation import as_generator, check_finite, check_nonnegative
+from ._validation import check_design, check_loss
 
 __all__ = ["make_group_sparse_regression", "load_shipped", "load_paper_dataset",
            "load_arff", "standardize", "PAPER_DATASETS"]
@@ -65,7 +65,7 @@ def make_group_sparse_regression(n_samples: int = 200, n_features: int = 30,
     if loss == "multinomial" and n_targets < 2:
         raise ValueError("n_targets (classes) must be >= 2 for loss='multinomial'")
     noise = check_nonnegative(noise, "noise")
-    if not -1 < correlation < 1:
+    if not -1 < check_finite(correlation, "correlation") < 1:
         raise ValueError(f"correlation must lie in (-1, 1), got {correlation!r}")
     gen = as_generator(rng)
     idx = np.arange(n_features)
@@ -88,8 +88,19 @@ def make_group_sparse_regression(n_samples: int = 200, n_features: int = 30,
 def standardize(X: np.ndarray, Y: np.ndarray | None = None, loss: str = "squared"
                 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Centre and scale the columns of X (constant columns left at 0); centre Y for
-    "squared" (the solvers fit no intercept by default)."""
-    X = np.asarray(X, float)
+    "squared" (the solvers fit no intercept by default). X: a finite (n, p) matrix; Y, when
+    given, has n rows (finite for "squared")."""
+    loss = check_loss(loss)
+    X = check_design(X)
+    if Y is not None:
+        rows = np.shape(Y)[0] if np.ndim(Y) else None
+        if rows != X.shape[0]:
+            raise ValueError(f"Y must have one row per row of X ({X.shape[0]}), got shape "
+                             f"{np.shape(Y)}")
+        if loss == "squared":
+            Y = np.asarray(Y, float)
+            if not np.isfinite(Y).all():
+                raise ValueError("Y contains NaN or infinite values")
     sd = X.std(axis=0)
     Xs = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     if Y is not None and loss == "squared":

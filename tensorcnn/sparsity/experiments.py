@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import as_generator, check_nonnegative, check_positive
-from ._validation import check_design, check_loss, check_p, check_targets
+from .._validation import as_generator, check_int, check_nonnegative, check_positive
+from ._validation import check_design, check_loss, check_p, check_problem, check_targets
 from .datafits import make_datafit
 from .garbage import collect_garbage, count_parameters
 from .group_lasso import group_lasso_lambda_max, group_lasso_path
@@ -37,13 +37,23 @@ def column_sparsity(W: np.ndarray, threshold: float = SPARSITY_THRESHOLD) -> flo
     r"""Share of input features whose weights are all below ``threshold`` in absolute value
     (002 §4.3: "columns that have all their weight under 1e-3"; columns of the paper's A are
     rows of our (p, q) W)."""
+    threshold = check_positive(threshold, "threshold")
     W = np.asarray(W)
+    if W.ndim != 2 or 0 in W.shape or W.dtype.kind not in "biuf":
+        raise ValueError(f"W must be a non-empty real (n_features, n_targets) matrix, got shape "
+                         f"{W.shape} and dtype {W.dtype}")
     return float(np.mean(np.abs(W).max(axis=1) < threshold))
 
 
 def normalized_loss(X: np.ndarray, Y: np.ndarray, W: np.ndarray, loss: str) -> float:
     r"""Data fit f(XW) divided by f(0) (the fit of the empty model): 0 is a perfect fit,
     1 the empty model (002 §4.3: "loss normalised to [0, 1]")."""
+    X_checked, _, loss = check_problem(X, Y, loss)
+    W_checked = np.asarray(W)
+    if W_checked.ndim != 2 or W_checked.shape[0] != X_checked.shape[1] or \
+            W_checked.dtype.kind not in "biuf" or not np.isfinite(W_checked).all():
+        raise ValueError(f"W must be a finite (n_features, n_outputs) matrix with "
+                         f"n_features = {X_checked.shape[1]}, got shape {W_checked.shape}")
     datafit = make_datafit(loss, Y)
     return datafit.value(X @ W) / datafit.null_value()
 
@@ -141,6 +151,9 @@ def build_switch_network(n_inputs: int, n_outputs: int, hidden: int | None = Non
     or with ``hidden=h``: Switch(d) -> Linear(d, h) -> Switch(h) -> ReLU -> Linear(h, q).
     Weights N(0, 1/fan_in) and switches N(0, 1) drawn from ``rng`` (numpy), not torch's
     global generator."""
+    n_inputs, n_outputs = check_int(n_inputs, "n_inputs"), check_int(n_outputs, "n_outputs")
+    if hidden is not None:
+        hidden = check_int(hidden, "hidden")
     gen = as_generator(rng)
 
     def linear(i, o, bias):

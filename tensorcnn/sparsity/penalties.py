@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .._prox import group_shrinkage, soft_threshold
@@ -109,5 +111,14 @@ class SquaredL2:
 
 
 def lp_power(lam2: float, p: float) -> L1 | SquaredL2:
-    r"""The penalty :math:`\lambda_2 \lVert A \rVert_p^p` for p in {1, 2}."""
+    r"""The penalty :math:`\lambda_2 \lVert A \rVert_p^p` for p in {1, 2}.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``p`` not 1 or 2; ``lam2`` not a finite number ≥ 0.
+    """
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or p not in (1, 2):
+        raise ValueError(f"p must be 1 or 2, got {p!r}")
+    lam2 = check_nonnegative(lam2, "lam2")
     return L1(lam2) if p == 1 else SquaredL2(lam2)

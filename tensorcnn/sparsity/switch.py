@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import as_generator, check_nonnegative
+from .._validation import as_generator, check_bool, check_nonnegative
 from ._validation import check_p
 
 __all__ = ["Switch", "shrinknet_penalty", "switches"]
@@ -50,6 +50,7 @@ class Switch(nn.Module):
         super().__init__()
         if not isinstance(num_features, int | np.integer) or num_features < 1:
             raise ValueError(f"num_features must be a positive integer, got {num_features!r}")
+        rectify = check_bool(rectify, "rectify")
         if init == "normal":
             values = as_generator(rng).standard_normal(int(num_features))
         elif init == "ones":
@@ -58,7 +59,7 @@ class Switch(nn.Module):
             raise ValueError(f"init must be 'normal' or 'ones', got {init!r}")
         dtype = dtype or torch.get_default_dtype()
         self.num_features = int(num_features)
-        self.rectify = bool(rectify)
+        self.rectify = rectify
         self.theta = nn.Parameter(torch.as_tensor(values, dtype=dtype, device=device))
         self.register_buffer("alive", torch.ones(self.num_features, dtype=torch.bool,
                                                  device=device))
@@ -94,8 +95,14 @@ class Switch(nn.Module):
                                                                 else "")
 
 
+def _check_model(model: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
 def switches(model: nn.Module) -> list[tuple[str, Switch]]:
     """All Switch layers of ``model`` with their qualified names."""
+    _check_model(model)
     return [(name, m) for name, m in model.named_modules() if isinstance(m, Switch)]
 
 
@@ -110,6 +117,7 @@ def shrinknet_penalty(model: nn.Module, lam: float, lam2: float = 0.0,
     Linear / Conv layer (biases, BatchNorm affine parameters and theta are not in the
     lam2 term). Any p > 0.
     """
+    _check_model(model)
     lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
     p = check_p(p, solver=False)
     total = None

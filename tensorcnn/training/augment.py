@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.nn import functional as F
 
+from .._validation import check_int
+
 __all__ = ["Compose", "RandomCrop", "RandomHorizontalFlip", "Normalize", "standard_augmentation"]
 
 Transform = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
@@ -23,6 +25,10 @@ class Compose:
     """Apply transforms in order."""
 
     def __init__(self, transforms: Sequence[Transform]) -> None:
+        if isinstance(transforms, str | bytes) or not isinstance(transforms, Sequence) or \
+                not all(callable(t) for t in transforms):
+            raise TypeError(f"transforms must be a sequence of callables (x, generator) -> x, "
+                            f"got {transforms!r}")
         self.transforms = list(transforms)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -38,9 +44,7 @@ class RandomCrop:
     """
 
     def __init__(self, padding: int = 4) -> None:
-        if padding < 0:
-            raise ValueError(f"padding must be >= 0, got {padding}")
-        self.padding = padding
+        self.padding = check_int(padding, "padding", minimum=0)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         if self.padding == 0:
@@ -70,6 +74,16 @@ class RandomHorizontalFlip:
         return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
+def _as_vector(value: Sequence[float] | torch.Tensor, name: str) -> torch.Tensor:
+    if isinstance(value, str | bytes):
+        raise TypeError(f"{name} must be a sequence of numbers of shape (C,), got {value!r}")
+    try:
+        return torch.as_tensor(value, dtype=torch.float32)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"{name} must be a sequence of numbers of shape (C,), got "
+                        f"{value!r}") from error
+
+
 class Normalize:
     """(x − mean) / std per channel; ``mean`` and ``std`` of shape (C,).
 
@@ -81,8 +95,7 @@ class Normalize:
     """
 
     def __init__(self, mean: Sequence[float] | torch.Tensor, std: Sequence[float] | torch.Tensor):
-        mean = torch.as_tensor(mean, dtype=torch.float32)
-        std = torch.as_tensor(std, dtype=torch.float32)
+        mean, std = _as_vector(mean, "mean"), _as_vector(std, "std")
         for name, value in (("mean", mean), ("std", std)):
             if value.dim() != 1 or value.numel() == 0:
                 raise ValueError(f"{name} must have shape (C,) with C >= 1, got shape "
@@ -113,6 +126,9 @@ def standard_augmentation(dataset: str, padding: int = 4) -> Compose:
     SVHN: random crop only (mirrored digits are other digits). MNIST, digits, synthetic:
     none (004 trains LeNet on MNIST without augmentation).
     """
+    if not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a data set name (str), got {dataset!r}")
+    padding = check_int(padding, "padding", minimum=0)
     if dataset in ("cifar10", "cifar100"):
         return Compose([RandomCrop(padding), RandomHorizontalFlip()])
     if dataset == "svhn":

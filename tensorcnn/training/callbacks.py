@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._validation import check_int
 from .loop import evaluate
 
 __all__ = ["nonzeros_per_layer", "weight_nonzeros", "splitlbi_metrics", "splitlbi_path"]
@@ -16,6 +17,9 @@ __all__ = ["nonzeros_per_layer", "weight_nonzeros", "splitlbi_metrics", "splitlb
 
 def nonzeros_per_layer(model: nn.Module, min_dim: int = 2) -> dict[str, tuple[int, int]]:
     """(non-zeros, size) of every parameter with at least ``min_dim`` axes (001 Fig. 3)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    min_dim = check_int(min_dim, "min_dim", minimum=0)
     return {name: (int(torch.count_nonzero(p)), p.numel())
             for name, p in model.named_parameters() if p.dim() >= min_dim}
 
@@ -37,7 +41,10 @@ def splitlbi_metrics(test_loader=None, level: str = "weight") -> Callable[..., d
     """A callback for SplitLBI: Γ density per layer and overall, the residual
     ``residual`` = Σ_layers ‖W − Γ‖²/(2ν) and ``residual/<name>`` per layer (the released
     code's ``calculate_all_residue``), and the sparse model's test accuracy (W masked by
-    supp Γ, 004 §4.3) when ``test_loader`` is given."""
+    supp Γ, 004 §4.3) when ``test_loader`` is given. ``level``: "weight" (densities per
+    layer) or "group" (also the group densities)."""
+    if level not in ("weight", "group"):
+        raise ValueError(f"level must be 'weight' or 'group', got {level!r}")
 
     def callback(*, model: nn.Module, optimizer, **_: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator
 
 import torch
 
+from .._validation import check_bool, check_int
 from .datasets import ImageData
 
 __all__ = ["BatchLoader", "epoch_generator"]
@@ -16,8 +18,14 @@ def epoch_generator(seed: int, epoch: int, stream: int = 0) -> torch.Generator:
 
     Deriving every epoch's randomness from these numbers (not from a generator carried over
     from the previous epoch) is what makes a run resumed at an epoch boundary draw the
-    same batches and augmentations as one that was never interrupted.
+    same batches and augmentations as one that was never interrupted. ``seed`` is any
+    integer, ``epoch`` and ``stream`` non-negative integers.
     """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
+    seed = int(seed)
+    epoch = check_int(epoch, "epoch", minimum=0)
+    stream = check_int(stream, "stream", minimum=0)
     return torch.Generator().manual_seed(
         (seed * 1_000_003 + epoch * 10_007 + stream) % (2 ** 63 - 1))
 
@@ -54,8 +62,17 @@ class BatchLoader:
                  transform: Callable | None = None, seed: int = 0, drop_last: bool = False,
                  rank: int = 0, world_size: int = 1,
                  device: torch.device | str = "cpu") -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not isinstance(data, ImageData):
+            raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
+        batch_size = check_int(batch_size, "batch_size")
+        shuffle, drop_last = check_bool(shuffle, "shuffle"), check_bool(drop_last, "drop_last")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be a callable (x, generator) -> x or None, got "
+                            f"{transform!r}")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        rank = check_int(rank, "rank", minimum=0)
+        world_size = check_int(world_size, "world_size")
         if not 0 <= rank < world_size:
             raise ValueError(f"need 0 <= rank < world_size, got {rank}, {world_size}")
         self.data = data

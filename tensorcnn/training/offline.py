@@ -6,10 +6,17 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import as_generator, check_finite
+from .._validation import as_generator, check_finite, check_int, check_nonnegative
 from .datasets import ImageData
 
 __all__ = ["load_digits", "synthetic_images", "train_test_split"]
+
+
+def _check_fraction(test_fraction: float) -> float:
+    test_fraction = check_finite(test_fraction, "test_fraction")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    return test_fraction
 
 
 def train_test_split(data: ImageData, test_fraction: float = 0.25,
@@ -24,9 +31,9 @@ def train_test_split(data: ImageData, test_fraction: float = 0.25,
         ``test_fraction`` outside (0, 1), or a split that leaves the test set or the
         training set empty (too few examples for this fraction).
     """
-    test_fraction = check_finite(test_fraction, "test_fraction")
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    if not isinstance(data, ImageData):
+        raise TypeError(f"data must be an ImageData, got {type(data).__name__}")
+    test_fraction = _check_fraction(test_fraction)
     rng = as_generator(rng)
     labels = data.labels.numpy()
     test = []
@@ -62,8 +69,10 @@ def load_digits(image_size: int = 32, in_channels: int = 1, test_fraction: float
     """
     from sklearn.datasets import load_digits as sk_digits
 
-    if image_size < 8:
-        raise ValueError(f"image_size must be >= 8, got {image_size}")
+    image_size = check_int(image_size, "image_size", minimum=8)
+    in_channels = check_int(in_channels, "in_channels")
+    test_fraction = _check_fraction(test_fraction)
+    rng = as_generator(rng)
     digits = sk_digits()
     x = torch.from_numpy(digits.images.astype(np.float32) / 16.0).unsqueeze(1)
     if image_size != 8:
@@ -96,9 +105,13 @@ def synthetic_images(n: int, image_size: int = 16, in_channels: int = 1, num_cla
     ImageData
         float32 images of shape (n, in_channels, image_size, image_size), labels (n,).
     """
-    if n < 1 or image_size < 2 or num_classes < 2 or blobs < 1 or shift < 0 or noise < 0:
-        raise ValueError("need n >= 1, image_size >= 2, num_classes >= 2, blobs >= 1, "
-                         "shift >= 0, noise >= 0")
+    n, image_size = check_int(n, "n"), check_int(image_size, "image_size", minimum=2)
+    in_channels = check_int(in_channels, "in_channels")
+    num_classes = check_int(num_classes, "num_classes", minimum=2)
+    blobs, shift = check_int(blobs, "blobs"), check_int(shift, "shift", minimum=0)
+    noise = check_nonnegative(noise, "noise")
+    templates_seed = check_int(templates_seed, "templates_seed", minimum=0)
+    rng = as_generator(rng)
     t_rng = np.random.default_rng(templates_seed)
     grid = np.arange(image_size)
     uu, vv = np.meshgrid(grid, grid, indexing="ij")
@@ -111,7 +124,6 @@ def synthetic_images(n: int, image_size: int = 16, in_channels: int = 1, num_cla
                 sign = t_rng.choice([-1.0, 1.0])
                 templates[c, ch] += sign * np.exp(
                     -((uu - mu[0]) ** 2 + (vv - mu[1]) ** 2) / (2 * width ** 2))
-    rng = as_generator(rng)
     labels = rng.integers(0, num_classes, size=n)
     offsets = rng.integers(-shift, shift + 1, size=(n, 2))
     images = np.empty((n, in_channels, image_size, image_size))

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from .._validation import check_int
 from .loader import epoch_generator
 
 __all__ = ["ClipLoader", "FRAME_SUFFIXES", "VideoClips", "clip_indices", "read_frame"]
@@ -54,10 +55,13 @@ def read_frame(path: str | Path) -> torch.Tensor:
 
 
 def clip_indices(n_frames: int, clip_length: int, start: int) -> list[int]:
-    """Frame indices start, start + 1, … (``clip_length`` of them), looping over the video."""
-    if n_frames < 1 or clip_length < 1:
-        raise ValueError(f"need n_frames >= 1 and clip_length >= 1, got {n_frames}, "
-                         f"{clip_length}")
+    """Frame indices start, start + 1, … (``clip_length`` of them), looping over the video.
+
+    ``n_frames`` and ``clip_length`` are positive integers, ``start`` a non-negative one.
+    """
+    n_frames = check_int(n_frames, "n_frames")
+    clip_length = check_int(clip_length, "clip_length")
+    start = check_int(start, "start", minimum=0)
     return [(start + i) % n_frames for i in range(clip_length)]
 
 

@@ -6,6 +6,7 @@ import itertools
 import math
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,9 +21,11 @@ from .strategies import stage_geometry
        q=st.integers(1, 6), sp=st.integers(1, 6))
 def test_output_sizes_follow_torch(d, l, s, pad, q, sp):
     """m and p as torch's conv1d / avg_pool1d produce them, floor mode."""
-    m = conv_output_size(d, l, s, pad)
-    if m < 1:
+    if l > d + 2 * pad:  # no window: refused, by name, instead of a size < 1
+        with pytest.raises(ValueError, match="kernel"):
+            conv_output_size(d, l, s, pad)
         return
+    m = conv_output_size(d, l, s, pad)
     x = torch.zeros(1, 1, d)
     out = torch.nn.functional.conv1d(x, torch.zeros(1, 1, l), stride=s, padding=pad)
     assert out.shape[-1] == m
@@ -50,8 +53,7 @@ def test_full_column_rank_condition(d, l, s, q, sp_offset):
     independent iff the exponents a + b s_p s_c are distinct.
     """
     sp = max(1, q + sp_offset)
-    m = conv_output_size(d, l, s, 0)
-    if m < 1 or q > m:
+    if l > d or q > conv_output_size(d, l, s, 0):
         return
     U = pooled_positioning_factor(d, l, s, 0, q, sp)
     p = U.shape[1] // l
@@ -89,8 +91,7 @@ def test_exhaustive_small_rank_table():
     """Exhaustive over small 1-D geometries (no padding): the condition never fails."""
     for d, l, s, q in itertools.product(range(1, 10), range(1, 5), range(1, 3), range(1, 4)):
         for sp in range(1, q + 1):
-            m = conv_output_size(d, l, s, 0)
-            if m < 1 or q > m:
+            if l > d or q > conv_output_size(d, l, s, 0):
                 continue
             U = pooled_positioning_factor(d, l, s, 0, q, sp)
             p = U.shape[1] // l
