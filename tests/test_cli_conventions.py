@@ -52,3 +52,18 @@ def test_train_file_dataset_without_root_says_what_to_do(capsys):
     assert raised.value.code == 2
     err = capsys.readouterr().err
     assert "--data-root" in err and "digits" in err and "Traceback" not in err
+
+
+def test_audit_finds_a_module_in_the_current_folder(tmp_path, monkeypatch, capsys):
+    """#20: ``audit mymod:fn`` beside mymod.py failed from the console script (no cwd on
+    sys.path)."""
+    import sys
+
+    (tmp_path / "mymod_for_audit.py").write_text(
+        "import torch.nn as nn\n"
+        "def fn():\n    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 1))\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    assert main(["audit", "mymod_for_audit:fn", "--input-shape", "3", "16", "16"]) == 0
+    assert "mymod_for_audit:fn" in capsys.readouterr().out
+    sys.modules.pop("mymod_for_audit", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -81,10 +82,16 @@ def load_model(spec: str):
         raise SystemExit(f"unknown model {spec!r}: use one of {sorted(REFERENCE_MODELS)} "
                          "or package.module:callable")
     module_name, _, attribute = spec.partition(":")
+    # the current folder first, as `python -m` would: `audit mymod:fn` beside mymod.py works
+    # from the console script too
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
-        raise SystemExit(f"cannot load {spec!r}: {error}") from error
+        raise SystemExit(f"cannot load {spec!r}: {error} (the module must be importable: "
+                         "run from its folder, or put its package on PYTHONPATH)") from error
     model = factory() if callable(factory) and not isinstance(factory, nn.Module) else factory
     if not isinstance(model, nn.Module):
         raise SystemExit(f"{spec!r} did not give a torch.nn.Module")
