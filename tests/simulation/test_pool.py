@@ -32,7 +32,7 @@ def _start_sweep(tmp_path):
     mark = uuid.uuid4().hex
     proc = subprocess.Popen(
         [sys.executable, "-m", "tensorcnn", "simulate", "theorem1", "--settings", "S1",
-         "--reps", "60", "--workers", "2", "--out", str(tmp_path / "run")],
+         "--reps", "1000", "--workers", "2", "--out", str(tmp_path / "run")],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, MARK: mark})
     parent = psutil.Process(proc.pid)
