@@ -34,7 +34,10 @@ def _start_sweep(tmp_path):
         [sys.executable, "-m", "tensorcnn", "simulate", "theorem1", "--settings", "S1",
          "--reps", "1000", "--workers", "2", "--out", str(tmp_path / "run")],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, MARK: mark})
+        env={**os.environ, MARK: mark},
+        # a suite started in the background (`make test &`) inherits SIGINT ignored, and
+        # Python then keeps ignoring it: give the sweep the default disposition a terminal has
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
