@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._figures import save_figure
 from ..training import write_records
 from .runner import AblationResult, config_dict
 
@@ -49,11 +50,7 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path) -> Path:
     for ax in axes:
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_results(result: AblationResult, out_dir: str | Path) -> dict[str, Path]:

@@ -35,6 +35,8 @@ from tensorcnn.sparsity.datasets import (
 )
 from tensorcnn.sparsity.experiments import gamma_experiment, matched_comparison, tradeoff_curves
 
+from .._figures import save_figure
+
 
 def parse(argv=None, prog: str = "tensorcnn shrinknet") -> argparse.Namespace:
     return make_parser(prog).parse_args(argv)
@@ -115,9 +117,7 @@ def plot_tradeoff(rows, path):
         ax.set(title=name, xlabel="sparsity (share of inputs removed)",
                ylabel="normalised loss", ylim=(-0.02, 1.05))
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_gamma(rows, path):
@@ -148,9 +148,7 @@ def plot_gamma(rows, path):
         ax_loss.set_ylabel("final loss - baseline (same repetition)")
         ax_cost.set_ylabel("cost: Σ over epochs of #inputs")
         ax_loss.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _sd(values: list[float]) -> float | None:

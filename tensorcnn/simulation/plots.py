@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .._figures import save_figure
+
 __all__ = ["plot_error_curves", "plot_r2_by_truth", "plot_truth_curves"]
 
 
@@ -50,7 +52,7 @@ def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
                 label=f"bound vacuous (c_u = 0): {', '.join(notes)}")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float = 0.95,
@@ -84,7 +86,7 @@ def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float
     ax.set_title(title or f"one point per truth draw; under each setting: share with "
                  f"R² ≥ {threshold}", fontsize=9)
     ax.legend(fontsize=8, loc="lower right")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
@@ -127,16 +129,4 @@ def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
         ax.set_visible(False)
     if title:
         fig.suptitle(title, fontsize=10)
-    return _save(fig, path)
-
-
-def _save(fig, path: str | os.PathLike) -> Path:
-    """Lay out, write (creating the folder) and close ``fig``; return the path."""
-    import matplotlib.pyplot as plt
-
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

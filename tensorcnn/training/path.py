@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from torch import nn
 
+from .._figures import save_figure
+
 __all__ = ["path_arrays", "save_path", "load_path", "plot_path"]
 
 
@@ -111,9 +113,4 @@ def plot_path(arrays: dict[str, np.ndarray], path: str | Path, max_groups: int =
         twin.set_ylabel(f"groups in supp Γ (of {norms.shape[1]})")
     for ax in list(axes.flat)[len(layers):]:
         ax.set_visible(False)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)
