@@ -53,7 +53,8 @@ def digest(out):
     ], len(rows)
 
 
-def children_alive(marker):
+def loky_processes() -> int:
+    """Live loky processes on this machine (run the matrix on an otherwise idle one)."""
     out = subprocess.run(["pgrep", "-f", "loky"], capture_output=True, text=True).stdout.split()
     return len(out)
 
@@ -79,7 +80,7 @@ for sig in ("SIGINT", "SIGKILL", "SIGTERM"):
     rc = p.wait()
     time.sleep(2)
     done = len(glob.glob(out + "/checkpoint/*"))
-    orphans = children_alive(out)
+    orphans = loky_processes()
     r = run(out)
     res[sig] = dict(
         rc_killed=rc,
