@@ -39,6 +39,10 @@ def register(subparsers) -> None:
     parser.add_argument("--workers", type=int, default=None, help="joblib processes (1)")
     parser.add_argument("--scheduler", default=None,
                         help="Dask scheduler address (needs the dask[distributed] extra)")
+    parser.add_argument("--device", default=None,
+                        help="torch device for the Tucker/CP fits (cpu, cuda, cuda:1 ...): "
+                             "a task's replications are solved as one batch there; default "
+                             "numpy, one replication at a time")
     parser.add_argument("--seed", type=int, default=None, help="root seed (0)")
     parser.add_argument("--truths", type=int, default=None, metavar="K",
                         help="repeat over K draws of W* (root seeds seed, ..., seed + K - 1): "
@@ -78,6 +82,13 @@ def _names(args: argparse.Namespace) -> list[str] | None:
     if not names:
         raise SystemExit(f"--settings names no setting: {args.settings!r}")
     return names
+
+
+def _device(args: argparse.Namespace) -> str | None:
+    """--device, checked before any work (a bad name or CUDA without a GPU: one line)."""
+    from ..simulation.batched import check_device
+
+    return check_device(args.device)
 
 
 def _check_counts(args: argparse.Namespace) -> None:
@@ -129,7 +140,8 @@ def _plan(args: argparse.Namespace, name: str):
             batch_size=10 if args.batch is None else args.batch, paper_size=args.paper_size,
             workers=1 if args.workers is None else args.workers, scheduler=args.scheduler)
         plan = plan.replace(truths=args.truths or 1,
-                            threshold=0.95 if args.threshold is None else args.threshold)
+                            threshold=0.95 if args.threshold is None else args.threshold,
+                            device=_device(args))
         plan.tasks()                                  # every sweep checked before any work
     except ValueError as error:
         raise SystemExit(f"simulate {name}: {error}") from None
@@ -196,7 +208,8 @@ def _run_file(args: argparse.Namespace) -> int:
                 for run in plan.runs))
         options = {key: value for key, value in (
             ("seed", args.seed), ("workers", args.workers), ("scheduler", args.scheduler),
-            ("truths", args.truths), ("threshold", args.threshold)) if value is not None}
+            ("truths", args.truths), ("threshold", args.threshold),
+            ("device", _device(args))) if value is not None}
         plan = plan.replace(**options)
         plan.tasks()                                  # every sweep checked before any work
     except ValueError as error:

@@ -1,6 +1,7 @@
 """Sample-complexity simulations of 003 §4.1 / App. A.5.1 (Fig. 3, Fig. 7 (2)), and your own.
 
 Library: :func:`simulate_regression` (the data simulator), :func:`fit_replication`,
+:func:`fit_replications` (a batch of replications in one solve; numpy or torch devices),
 :func:`make_tasks`, :func:`run_sweep`, :func:`summarize`, :func:`sample_sizes`,
 :class:`Experiment` (settings, how they are swept, the run's options; :meth:`Experiment.run`),
 :func:`experiment_plan` and :func:`run_experiment` (the named experiments of the CLI),
@@ -10,6 +11,7 @@ over many draws of W*). Files, plots and reports: :mod:`tensorcnn.simulation.io`
 :mod:`tensorcnn.simulation.plots`, :mod:`tensorcnn.simulation.report`.
 """
 
+from .batched import fit_replications
 from .config import ConfigError, dumps_experiment, load_experiment, parse_experiment
 from .experiments import (
     EXPERIMENTS,
@@ -48,6 +50,7 @@ __all__ = [
     "experiment_plan",
     "experiment_settings",
     "fit_replication",
+    "fit_replications",
     "linear_fit",
     "load_experiment",
     "load_run",

@@ -11,6 +11,7 @@ from typing import Any
 
 from .._validation import check_bool, check_finite, check_int
 from ..data.presets import Setting, cp_study_settings, preset
+from .batched import check_device
 from .grid import sample_sizes
 from .runner import Store, Task, make_tasks, run_sweep
 from .summary import summarize
@@ -214,6 +215,11 @@ class Experiment:
         A Dask scheduler address.
     out : str, optional
         Output folder of the CLI.
+    device : str, optional
+        None: the solvers run on numpy, one replication at a time. A torch device ("cpu",
+        "cuda", …): the Tucker and CP fits of a task's replications are solved as one batch
+        there (:func:`tensorcnn.simulation.batched.fit_replications`; rank-K fits stay on
+        numpy). The numbers agree to rounding either way.
     """
 
     name: str
@@ -227,6 +233,7 @@ class Experiment:
     workers: int = 1
     scheduler: str | None = None
     out: str | None = None
+    device: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str):
@@ -239,6 +246,7 @@ class Experiment:
         check_int(self.seed, "seed", minimum=0)
         check_int(self.truths, "truths")
         check_int(self.workers, "workers")
+        check_device(self.device)
         check_bool(self.bounds, "bounds")
         if not 0.0 < check_finite(self.threshold, "threshold") <= 1.0:
             raise ValueError(f"threshold must lie in (0, 1], got {self.threshold!r}")
@@ -297,7 +305,8 @@ class Experiment:
         return tasks
 
     def run(self, seed: int | None = None, workers: int | None = None, scheduler: Any = None,
-            store: Store | None = None, progress: bool = True) -> ExperimentResult:
+            store: Store | None = None, progress: bool = True,
+            device: str | None = None) -> ExperimentResult:
         """Run the sweep with root seed ``seed`` (default :attr:`seed`) and summarise it.
 
         ``workers`` and ``scheduler`` default to the experiment's; no files are written here
@@ -308,7 +317,8 @@ class Experiment:
         report: dict = {}
         rows, seconds = run_sweep(tasks, workers=self.workers if workers is None else workers,
                                   scheduler=self.scheduler if scheduler is None else scheduler,
-                                  store=store, progress=progress, report=report)
+                                  store=store, progress=progress, report=report,
+                                  device=self.device if device is None else device)
         if self.x_key == "inv_sqrt_n":
             for row in rows:
                 row["inv_sqrt_n"] = row["n"] ** -0.5

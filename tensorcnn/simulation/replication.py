@@ -48,6 +48,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,8 @@ from ..estimators import (
 from ..estimators._trace import design_to_trace
 from ..tenalg import mode_products
 
-__all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "fit_replication",
+__all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "check_sizes",
+           "fit_replication", "fit_row",
            "make_estimator", "replication_streams", "setting_hash", "setting_key",
            "setting_truth", "simulate_regression", "held_out_indices"]
 
@@ -198,6 +200,17 @@ def make_estimator(setting: Setting, solver: str = "als",
     return setting.kind.make_estimator(setting, FIRST_STARTS, rng=rng)
 
 
+def check_sizes(sizes: Sequence[int]) -> list[int]:
+    """A replication's sample sizes, validated, largest first (the order of the warm-start
+    chain)."""
+    if isinstance(sizes, str) or np.ndim(sizes) != 1 or len(sizes) == 0:
+        raise ValueError(f"sizes must be a non-empty sequence of ints, got {sizes!r}")
+    sizes = sorted((check_int(n, "sizes entries") for n in sizes), reverse=True)
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"sizes must be distinct, got {sorted(sizes)}")
+    return sizes
+
+
 def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
                     solver: str = "als") -> list[dict]:
     """Simulate one replication and fit it at every sample size; one tidy row per fit.
@@ -209,12 +222,7 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     cpu_seconds (CPU time of the fit plus an equal share of the replication's data draw:
     what an unloaded core needs).
     """
-    if isinstance(sizes, str) or np.ndim(sizes) != 1 or len(sizes) == 0:
-        raise ValueError(f"sizes must be a non-empty sequence of ints, got {sizes!r}")
-    sizes = sorted((check_int(n, "sizes entries") for n in sizes), reverse=True)  # largest
-    # first (warm starts)
-    if len(set(sizes)) != len(sizes):
-        raise ValueError(f"sizes must be distinct, got {sorted(sizes)}")
+    sizes = check_sizes(sizes)
     rep = check_int(rep, "rep", minimum=0)
     seed = check_int(seed, "seed", minimum=0)
     cpu_start = time.process_time()
@@ -240,17 +248,28 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
         seconds = time.perf_counter() - start
         if setting.kind.warm_chain:
             estimator.n_init = 1          # smaller n: from the previous solution only
-        delta = estimator.W_.reshape(weights.W.shape) - weights.W
-        delta_x = mode_products(delta[None], spec.positioning_factors())[0]
-        test_gap = X_test @ delta_x.ravel()
-        rows.append(dict(
-            setting=setting.name, model=setting.model, inputs=setting.inputs,
-            d_M=setting.n_params, n=n, x=float(np.sqrt(setting.n_params / n)),
-            rep=int(rep), error=float(np.linalg.norm(delta)),
-            error_identified=float(np.linalg.norm(delta_x)),
-            prediction_error=float(np.sqrt(np.mean(test_gap**2))),
-            objective=float(estimator.objective_), n_iter=int(estimator.n_iter_),
-            converged=bool(estimator.converged_), solver=solver, fit_seconds=seconds,
-            cpu_seconds=time.process_time() - cpu_start + data_cpu,
-        ))
+        rows.append(fit_row(setting, weights.W, X_test, n, rep, estimator, solver, seconds,
+                            time.process_time() - cpu_start + data_cpu))
     return rows[::-1]
+
+
+def fit_row(setting: Setting, truth: np.ndarray, X_test: np.ndarray, n: int, rep: int,
+            estimator: Any, solver: str, seconds: float, cpu_seconds: float) -> dict:
+    """The tidy row of one fit (columns as in :func:`fit_replication`).
+
+    ``truth`` is W*, ``X_test`` the replication's test inputs flattened (n_test, d).
+    """
+    spec = setting.spec
+    delta = estimator.W_.reshape(truth.shape) - truth
+    delta_x = mode_products(delta[None], spec.positioning_factors())[0]
+    test_gap = X_test @ delta_x.ravel()
+    return dict(
+        setting=setting.name, model=setting.model, inputs=setting.inputs,
+        d_M=setting.n_params, n=n, x=float(np.sqrt(setting.n_params / n)),
+        rep=int(rep), error=float(np.linalg.norm(delta)),
+        error_identified=float(np.linalg.norm(delta_x)),
+        prediction_error=float(np.sqrt(np.mean(test_gap**2))),
+        objective=float(estimator.objective_), n_iter=int(estimator.n_iter_),
+        converged=bool(estimator.converged_), solver=solver, fit_seconds=seconds,
+        cpu_seconds=cpu_seconds,
+    )

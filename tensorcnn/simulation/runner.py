@@ -10,6 +10,7 @@ one, on any backend.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,8 +21,9 @@ import numpy as np
 
 from .._validation import check_int
 from ..data.presets import Setting
+from .batched import check_device, fit_replications
 from .grid import sample_sizes
-from .replication import SOLVERS, fit_replication
+from .replication import SOLVERS
 
 __all__ = ["SCHEDULER_TIMEOUT", "Store", "Task", "make_tasks", "run_sweep", "run_task"]
 
@@ -51,6 +53,9 @@ class Task:
     reps: tuple[int, ...]
     seed: int
     solver: str
+    #: Where the batched solver runs (None: numpy); not part of the key — the numbers agree
+    #: to rounding on every device.
+    device: str | None = None
 
     @property
     def key(self) -> str:
@@ -62,13 +67,21 @@ class Task:
 
 
 def run_task(task: Task) -> list[dict]:
-    """Fit every replication of a task, one BLAS thread each (no oversubscription)."""
+    """Fit every replication of a task, one BLAS thread each (no oversubscription).
+
+    On numpy one replication at a time (a batch of one of the batched solver): a larger
+    batch on a CPU only adds memory (benchmarks/bench_engine.py); on a torch device the
+    task's replications are one batch.
+    """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return [row for rep in task.reps
-                for row in fit_replication(task.setting, task.sizes, rep, task.seed,
-                                           task.solver)]
+        if task.device is None:
+            return [row for rep in task.reps
+                    for row in fit_replications(task.setting, task.sizes, [rep], task.seed,
+                                                task.solver)]
+        return fit_replications(task.setting, task.sizes, task.reps, task.seed, task.solver,
+                                device=task.device)
 
 
 def make_tasks(settings: Sequence[Setting], n_reps: int, seed: int,
@@ -184,7 +197,8 @@ def _dask(tasks: list[Task], scheduler: Any) -> Iterator[tuple[Task, list[dict]]
 
 def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
               store: Store | None = None, progress: bool = True,
-              report: dict | None = None) -> tuple[list[dict], float]:
+              report: dict | None = None, device: str | None = None
+              ) -> tuple[list[dict], float]:
     """Run the tasks not yet in ``store``; return every row (sorted) and the wall time.
 
     Parameters
@@ -201,6 +215,8 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     report : dict, optional
         Filled with ``loaded_fits`` (rows taken from the store), ``computed_fits`` and
         ``rejected_files`` (the store's messages for files it did not trust).
+    device : str, optional
+        A torch device for the batched Tucker/CP solver (None: numpy), see :func:`run_task`.
 
     Returns
     -------
@@ -210,6 +226,9 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
         Wall time of this call.
     """
     workers = check_int(workers, "workers")
+    if device is not None:
+        check_device(device)
+        tasks = [dataclasses.replace(task, device=device) for task in tasks]
     start = time.perf_counter()
     rows: list[dict] = []
     todo = []

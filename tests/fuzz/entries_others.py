@@ -35,6 +35,7 @@ OWNERS = {
     "tensorcnn.simulation.experiments": "helper E",
     "tensorcnn.simulation.sensitivity": "helper E", "tensorcnn.cli.simulate": "helper E",
     "tensorcnn.simulation.replication": "lead", "tensorcnn.simulation.runner": "lead",
+    "tensorcnn.simulation.batched": "lead", "tensorcnn.solvers": "lead",
     # owned by the issue-14 helpers (core math first, then blocks, nets, counting, ablation)
     "tensorcnn.blocks": "issue-14 helper",
     "tensorcnn.nets": "issue-14 helper",
@@ -185,6 +186,11 @@ MANUAL = {
     "tensorcnn.simulation.replication.replication_streams": lambda: dict(setting=_setting(),
                                                                          seed=0, rep=0),
     "tensorcnn.simulation.replication.held_out_indices": lambda: dict(sizes=(20, 40)),
+    "tensorcnn.simulation.replication.check_sizes": lambda: dict(sizes=(20, 40)),
+    "tensorcnn.simulation.batched.batchable": lambda: dict(setting=_tucker_setting()),
+    "tensorcnn.simulation.batched.check_device": lambda: dict(device="cpu"),
+    "tensorcnn.simulation.batched.fit_replications": lambda: dict(
+        setting=_tucker_setting(), sizes=(30,), reps=(0, 1), seed=0),
     "tensorcnn.simulation.runner.make_tasks": lambda: dict(settings=[_setting()], n_reps=1,
                                                            seed=0, n_points=3),
     "tensorcnn.mdl.code.encode_model": lambda: dict(w=[0.0, 1.5, 0.0], bits=32),
@@ -336,6 +342,13 @@ EXTRA_BAD = {
     "tensorcnn.mdl.bounds.occam_bound": dict(train_loss=[NAN], delta=[NAN, 0.0, 1.5]),
     "tensorcnn.simulation.runner.make_tasks": dict(sizes=[{"F1": [20.5, 40]}, {"F1": []}]),
     "tensorcnn.simulation.replication.held_out_indices": dict(sizes=[(), (2.5,)]),
+    "tensorcnn.simulation.replication.check_sizes": dict(
+        sizes=[(), "20", (2.5,), (0,), (20, 20), 5]),
+    "tensorcnn.simulation.batched.batchable": dict(setting=[123]),
+    "tensorcnn.simulation.batched.check_device": dict(device=["tpu9", 3, b"cpu", "meta"]),
+    "tensorcnn.simulation.batched.fit_replications": dict(
+        reps=[(), (-1,), (0, 0), "01", (1.5,), 3], seed=[-1],
+        sizes=[(), (30, 30), "30", (2.5,)], device=["tpu9", 3, "meta"], setting=[123]),
 }
 
 
@@ -343,6 +356,13 @@ def _setting():
     from tensorcnn.data import Setting
 
     return Setting("F1", (6, 5), (2, 2), (2, 2), 1)
+
+
+def _tucker_setting():
+    from tensorcnn.data import Setting
+
+    return Setting("F1-tucker", (6, 6, 2), (3, 3, 2), (2, 2, 1), 2, model="tucker",
+                   ranks=(2, 2, 2, 1))
 
 
 def _W():
@@ -673,6 +693,22 @@ EXEMPT = [
                 "tensorcnn.simulation.report.check_run",
                 "tensorcnn.simulation.report.load_run",
                 "tensorcnn.simulation.report.write_report")],
+    Exempt("tensorcnn.simulation.replication.fit_row",
+           "the row builder of fit_replication / fit_replications, called with their "
+           "validated arguments and a fitted estimator (no user input of its own)",
+           "tests/simulation/test_batched.py"),
+    *[Exempt(f"tensorcnn.solvers._batch.{n}",
+             "array-level inner loop of the batched solver: no argument checks by design "
+             "(its callers validate); tested against numpy / tensorly",
+             "tests/solvers/test_batch_linalg.py")
+      for n in ("lstsq", "mode_dot", "psd_solve", "select")],
+    *[Exempt(f"tensorcnn.solvers.structured.{n}",
+             "array-level batched solver (states, structures, sweeps): no argument checks "
+             "by design, its callers (TuckerRegressor, CPRegressor, fit_replications) "
+             "validate; tested for batch independence, backends and correctness",
+             "tests/solvers/test_structured_solver.py")
+      for n in ("CPStructure", "StructuredFit", "StructuredState", "TuckerStructure",
+                "als_sweeps", "fit_multistart", "levenberg_marquardt", "optimal_b_tilde")],
     # added by helper D while this suite was written: its owner gives them entries
     Exempt("tensorcnn.estimators._base.check_finite_fit", "new (helper D): entry pending"),
     Exempt("tensorcnn.estimators._base.data_scale", "new (helper D): entry pending"),
