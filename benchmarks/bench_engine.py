@@ -6,8 +6,10 @@ replication of
 
 * ``old``           — ``fit_replication`` of a checkout of ``--baseline`` (the commit before
   the solver split; ``git worktree`` in a temporary folder), one replication at a time;
+* ``numpy_4starts`` — today's engine with the n_max screen of ``old`` (``FIRST_STARTS`` = 4):
+  the same algorithm as ``old`` (bitwise the same rows), so its ratio is the solver split's;
 * ``numpy``         — today's engine as ``simulate`` runs it on numpy: ``fit_replications``
-  with one replication per call;
+  with one replication per call, one start at n_max (docs/simulations.md, item 11);
 * ``numpy_batch``   — ``fit_replications`` with all ``--reps`` replications as one batch;
 * ``torch_cpu``     — the same batch on torch (CPU, float64);
 * ``torch_cuda``    — on CUDA, when a GPU is present (else left out, and said so).
@@ -53,7 +55,10 @@ with threadpool_limits(1):
         run = lambda: [r for rep in range(reps) for r in fit_replication(setting, sizes, rep, 0)]
     else:
         from tensorcnn.simulation.batched import fit_replications
-        if variant == "numpy":
+        if variant == "numpy_4starts":
+            import tensorcnn.simulation.replication as replication
+            replication.FIRST_STARTS = 4
+        if variant in ("numpy", "numpy_4starts"):
             run = lambda: [r for rep in range(reps)
                            for r in fit_replications(setting, sizes, [rep], 0)]
         else:
@@ -103,7 +108,7 @@ def main() -> int:
     args = parser.parse_args()
     import torch
 
-    variants = ["old", "numpy", "numpy_batch", "torch_cpu"]
+    variants = ["old", "numpy_4starts", "numpy", "numpy_batch", "torch_cpu"]
     if torch.cuda.is_available():
         variants.append("torch_cuda")
     with tempfile.TemporaryDirectory() as tmp:
