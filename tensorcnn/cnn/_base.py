@@ -107,11 +107,23 @@ class _TuckerLikeSpec:
         with on_backend_of(W):
             return tl.tenalg.multi_mode_dot(W, self._factors_like(W))
 
+    @cached_property
+    def _identity_modes(self) -> tuple[bool, ...]:
+        """Whether F^(j) is the identity (a mode the design leaves as it is)."""
+        return tuple(f.shape[0] == f.shape[1] and np.array_equal(f, np.eye(f.shape[0]))
+                     for f in self._factors)
+
     def _design(self, X: Any) -> Any:
-        """Z_i = X_i ×_1 F^(1)ᵀ ⋯ ×_N F^(N)ᵀ, batched, by N mode products."""
+        """Z_i = X_i ×_1 F^(1)ᵀ ⋯ ×_N F^(N)ᵀ, batched, by mode products — none on a mode
+        whose F^(j) is the identity (a channel mode the kernel spans, as in T1–T4): one
+        pass over the data fewer."""
         X = check_batch(X, self.input_shape)
         with on_backend_of(X):
-            return mode_products(X, self._factors_like(X), transpose=True)
+            factors = [None if identity else like(factor, X)
+                       for factor, identity in zip(self._factors, self._identity_modes)]
+            if all(f is None for f in factors):
+                return X + 0.0         # a new array, as the products would give
+            return mode_products(X, factors, transpose=True)
 
     def _forward(self, X: Any, weights: Any, B: Any) -> Any:
         """y_i = ⟨X_i, W_X⟩, shape (n,), on the backend of X."""
