@@ -66,7 +66,7 @@ def run_figure(reps: int, workers: int, out: Path) -> float:
     start = time.perf_counter()
     launcher = "import sys; from tensorcnn.cli import main; sys.exit(main(sys.argv[1:]))"
     subprocess.run([sys.executable, "-c", launcher, "simulate", "fig3", "--reps",
-                    str(reps), "--workers", str(workers), "--no-progress", "--out", str(out)],
+                    str(reps), "--workers", str(workers), "--quiet", "--out", str(out)],
                    check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 

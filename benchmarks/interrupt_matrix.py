@@ -35,7 +35,7 @@ BASE = [
     "40",
     "--workers",
     "2",
-    "--no-progress",
+    "--quiet",
 ]
 
 

@@ -3,7 +3,7 @@
 The experiment lives in the package (``tensorcnn shrinknet`` runs the same code, also from
 an installed wheel); this script is its thin caller from a clone:
 
-    python simulations/shrinknet_vs_group_lasso.py [--out DIR] [--data-dir DIR] ...
+    python simulations/shrinknet_vs_group_lasso.py [--out DIR] [--data-root DIR] ...
 """
 
 from tensorcnn.cli._shrinknet_experiment import main

@@ -32,7 +32,7 @@ def test_count_lists_the_valid_names(capsys):
 
 
 def test_count_still_reads_its_own_options(capsys):
-    assert main(["count", "bottleneck", "--rank", "32", "--json"]) == 0
+    assert main(["count", "bottleneck", "--rank", "32", "--json", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["rank"] == 32
 
 

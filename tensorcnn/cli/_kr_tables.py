@@ -7,7 +7,10 @@ counted, see :mod:`tensorcnn.ablation.tables`).
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
+import io
+
+from ._flags import STDOUT, write_json
 
 NETWORKS = ("kr_resnet41", "kr_resnet3d18", "kr_resnext", "kr_shufflenet")
 
@@ -30,6 +33,21 @@ def _ptflops(network: str, t: int) -> int:
 
 
 def run_tables(args: argparse.Namespace) -> int:
+    """The table on stdout (``--json -``: the rows as JSON instead); ``--json FILE``: also
+    the rows as JSON to FILE."""
+    if args.json == STDOUT:
+        with contextlib.redirect_stdout(io.StringIO()):
+            records = _tables(args)
+    else:
+        records = _tables(args)
+    if args.json is not None:
+        written = write_json(args.json, records)
+        if written is not None:
+            print(f"wrote {written}")
+    return 0
+
+
+def _tables(args: argparse.Namespace) -> list[dict]:
     from ..ablation.tables import count_rows
 
     rows = count_rows(args.network or None)
@@ -54,8 +72,4 @@ def run_tables(args: argparse.Namespace) -> int:
           "ptflops < 0.7.1 counted the papers' networks)")
     print(f"{n_ok} of {len(rows)} rows match both printed cells "
           "(see docs/ablation.md for the cells that cannot)")
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(records, indent=2) + "\n")
-        print(f"wrote {args.out}")
-    return 0
+    return records

@@ -11,7 +11,7 @@ collection against the baseline without removal; final loss and cost
 sum_epochs(#input neurons), mean +- 1 sd over the repetitions.
 
 Default data: the synthetic group-sparse problems (multi-target and multi-class) and wine;
-``--data-dir`` adds scm1d, oes97, gina_prior2, gas_drift found there (ARFF/CSV/batch*.dat).
+``--data-root`` adds scm1d, oes97, gina_prior2, gas_drift found there (ARFF/CSV/batch*.dat).
 Writes tradeoff.csv, matched.csv, gamma.csv, summary.json, tradeoff.png, gamma.png.
 """
 
@@ -36,6 +36,7 @@ from tensorcnn.sparsity.datasets import (
 from tensorcnn.sparsity.experiments import gamma_experiment, matched_comparison, tradeoff_curves
 
 from .._figures import save_figure
+from ._flags import SEED_HELP, add_deprecated, add_quiet
 
 
 def parse(argv=None, prog: str = "tensorcnn shrinknet") -> argparse.Namespace:
@@ -46,13 +47,15 @@ def make_parser(prog: str = "tensorcnn shrinknet") -> argparse.ArgumentParser:
     """The experiment's options (also listed in docs/cli.md)."""
     parser = argparse.ArgumentParser(prog=prog, description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path("runs/shrinknet_vs_group_lasso"))
-    parser.add_argument("--data-dir", type=Path, default=None,
+    parser.add_argument("--out", type=Path, default=Path("runs/shrinknet_vs_group_lasso"),
+                        metavar="DIR",
+                        help="output folder (default runs/shrinknet_vs_group_lasso)")
+    parser.add_argument("--data-root", type=Path, default=None, metavar="DIR",
                         help="folder with the paper's data sets (scm1d.arff, oes97.arff, "
                         "gina_prior2.arff, gas-drift.arff or batch*.dat)")
     parser.add_argument("--datasets", nargs="*", default=None,
                         help="subset of data set names to run (default: all available)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help=SEED_HELP.format(default=0))
     parser.add_argument("--n-lams", type=int, default=12, help="points per path (default 12)")
     parser.add_argument("--lam2", type=float, default=1e-2, help="ShrinkNet lam2 (default 0.01)")
     parser.add_argument("--p", type=int, default=2, choices=(1, 2))
@@ -64,10 +67,15 @@ def make_parser(prog: str = "tensorcnn shrinknet") -> argparse.ArgumentParser:
                         "decay, every step; default) or mean-variance (gamma = threshold)")
     parser.add_argument("--gamma-lam", type=float, default=0.05,
                         help="lam of the gamma experiment (default 0.05)")
-    parser.add_argument("--repetitions", type=int, default=30)
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--skip-tradeoff", action="store_true")
-    parser.add_argument("--skip-gamma", action="store_true")
+    parser.add_argument("--reps", type=int, default=30,
+                        help="repetitions of the gamma experiment (default 30)")
+    parser.add_argument("--epochs", type=int, default=25,
+                        help="epochs per gamma-experiment run (default 25)")
+    parser.add_argument("--skip-tradeoff", action="store_true", help="no Fig. 1 (trade-off)")
+    parser.add_argument("--skip-gamma", action="store_true", help="no Fig. 2 (gamma)")
+    add_quiet(parser)
+    add_deprecated(parser, "--data-dir", "--data-root", "data_root", type=Path)
+    add_deprecated(parser, "--repetitions", "--reps", "reps", type=int)
     return parser
 
 
@@ -80,10 +88,10 @@ def datasets(args):
                                            rng=args.seed + 1)
     out["synthetic_multiclass"] = (X, y, "multinomial")
     out["wine"] = load_shipped("wine")
-    if args.data_dir is not None:
+    if args.data_root is not None:
         for name in PAPER_DATASETS:
             try:
-                out[name] = load_paper_dataset(name, args.data_dir)
+                out[name] = load_paper_dataset(name, args.data_root)
             except FileNotFoundError as error:
                 print(f"skipping {name}: {error}")
     if args.datasets:
@@ -167,7 +175,8 @@ def main(argv=None, prog: str = "tensorcnn shrinknet") -> int:
     if not args.skip_tradeoff:
         rows, matched_rows = [], []
         for name, (X, Y, loss) in data.items():
-            bar = lambda it, name=name: tqdm(it, desc=f"ShrinkNet path {name}", leave=False)  # noqa: E731
+            bar = lambda it, name=name: tqdm(it, desc=f"ShrinkNet path {name}",  # noqa: E731
+                                             leave=False, disable=args.quiet)
             curve = tradeoff_curves(X, Y, loss, n_lams=args.n_lams, lam2=args.lam2, p=args.p,
                                     progress=bar)
             rows += [dict(dataset=name, loss_type=loss, **r) for r in curve]
@@ -193,9 +202,10 @@ def main(argv=None, prog: str = "tensorcnn shrinknet") -> int:
         gamma_rows = []
         for name in [n for n in data if data[n][2] == "squared"][:1] or list(data)[:1]:
             X, Y, loss = data[name]
-            bar = lambda it, name=name: tqdm(it, desc=f"gamma {name}")  # noqa: E731
+            bar = lambda it, name=name: tqdm(it, desc=f"gamma {name}",  # noqa: E731
+                                             disable=args.quiet)
             res = gamma_experiment(X, Y, args.gammas, args.gamma_lam, 1e-3, 2, loss,
-                                   repetitions=args.repetitions, rng=args.seed, progress=bar,
+                                   repetitions=args.reps, rng=args.seed, progress=bar,
                                    kill_rule=args.kill_rule,
                                    epochs=args.epochs, lr=0.02, batch_size=64)
             base = {r["repetition"]: r["final_loss"] for r in res if r["gamma"] is None}

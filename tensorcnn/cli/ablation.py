@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._flags import SEEDS_HELP, add_deprecated, add_quiet
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -23,26 +25,35 @@ def register(subparsers) -> None:
     parser.add_argument("--network",
                         choices=["kr_resnet41", "kr_resnext", "kr_shufflenet", "kr_resnet3d18"])
     parser.add_argument("--dataset", choices=["cifar10", "svhn", "digits", "synthetic", "ucf101"])
-    parser.add_argument("--data-root",
+    parser.add_argument("--data-root", metavar="DIR",
                         help="folder of the CIFAR-10 / SVHN files, or UCF101's frame folders")
     parser.add_argument("--train-split", help="UCF101 split file of the training videos")
     parser.add_argument("--test-split", help="UCF101 split file of the test videos")
     parser.add_argument("--pretrained", help="Kinetics checkpoint of the 3D backbone "
                         "(e.g. resnet-18-kinetics.pth)")
-    parser.add_argument("--t", type=int, nargs="+", dest="t_values", metavar="T")
-    parser.add_argument("--seeds", type=int, nargs="+")
-    parser.add_argument("--epochs", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--lr", type=float)
-    parser.add_argument("--image-size", type=int)
+    parser.add_argument("--t", type=int, nargs="+", dest="t_values", metavar="T",
+                        help="the K/R ratios t to train (default: the config's)")
+    parser.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                        help=SEEDS_HELP.format(default="default: the config's"))
+    parser.add_argument("--epochs", type=int, help="epochs per run (default: the config's)")
+    parser.add_argument("--batch-size", type=int,
+                        help="minibatch size (default: the config's)")
+    parser.add_argument("--lr", type=float, help="learning rate (default: the config's)")
+    parser.add_argument("--image-size", type=int,
+                        help="side of the square images or frames fed to the network "
+                        "(default: the config's)")
     parser.add_argument("--max-train", type=int, help="use only the first N training images")
-    parser.add_argument("--max-test", type=int)
-    parser.add_argument("--device", help="cpu (default), cuda, cuda:1 ...")
+    parser.add_argument("--max-test", type=int, help="use only the first N test images")
+    parser.add_argument("--device", help="torch device: cpu (default), cuda, cuda:1 ...")
     parser.add_argument("--threads", type=int, help="torch intra-op threads")
-    parser.add_argument("--checkpoints", type=Path, default=None,
+    parser.add_argument("--checkpoint-dir", type=Path, default=None, metavar="DIR",
                         help="folder of resumable per-(t, seed) checkpoints")
-    parser.add_argument("--out", type=Path, default=Path("results/ablation"))
-    parser.add_argument("--progress", action="store_true", help="tqdm bars")
+    parser.add_argument("--out", type=Path, default=Path("results/ablation"), metavar="DIR",
+                        help="output folder (default results/ablation)")
+    add_quiet(parser)
+    add_deprecated(parser, "--checkpoints", "--checkpoint-dir", "checkpoint_dir", type=Path)
+    add_deprecated(parser, "--progress", "nothing", "quiet", nargs=0, const=False,
+                   why=": progress bars are on by default (--quiet turns them off)")
     parser.set_defaults(func=run)
 
 
@@ -61,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
         config = get_config(args.config, **overrides)
     except ValueError as error:
         raise SystemExit(f"tensorcnn ablation: {error}") from error
-    print(f"{config.network} on {config.dataset}: t = {list(config.t_values)}, seeds "
-          f"{list(config.seeds)}, {config.epochs} epochs, device {config.device}")
-    result = run_ablation(config, checkpoint_dir=args.checkpoints, progress=args.progress)
+    if not args.quiet:
+        print(f"{config.network} on {config.dataset}: t = {list(config.t_values)}, seeds "
+              f"{list(config.seeds)}, {config.epochs} epochs, device {config.device}")
+    result = run_ablation(config, checkpoint_dir=args.checkpoint_dir, progress=not args.quiet)
     paths = write_results(result, args.out)
     print(format_table(result.table, config.dataset), end="")
     print(f"{result.seconds:.1f} s; wrote " + ", ".join(str(p) for p in paths.values()))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
-from pathlib import Path
 
+from ._flags import STDOUT, add_deprecated, add_json, write_json
 from ._kr_tables import NETWORKS as KR_NETWORKS
 from ._kr_tables import run_tables
 
@@ -31,8 +30,7 @@ def register(subparsers) -> None:
     parser.add_argument("model", help="built-in name or package.module:callable")
     parser.add_argument("--input-shape", type=int, nargs="+", default=[3, 224, 224],
                         metavar="N", help="one input without the batch axis (default 3 224 224)")
-    parser.add_argument("--json", type=Path, default=None, dest="json_path",
-                        help="also write the report as JSON to this file")
+    add_json(parser, "the report", dest="json_path")
     parser.set_defaults(func=run_audit)
 
     count = subparsers.add_parser(
@@ -43,7 +41,7 @@ def register(subparsers) -> None:
         "3-fc; 3 input channels, --alpha, --image-size, --num-classes), a built-in "
         "architecture (resnet50, resnext50, mobilenet_v2, shufflenet_v2; --image-size), or "
         "'kr-tables': the #Params/#FLOPs columns of 003 Tables 2-3 for the K/R ablation "
-        "networks next to the paper's numbers (--network, --ptflops, --out).",
+        "networks next to the paper's numbers (--network, --ptflops).",
     )
     count.add_argument("name")
     count.add_argument("--in-channels", type=int, default=64, help="C (blocks; default 64)")
@@ -59,13 +57,12 @@ def register(subparsers) -> None:
     count.add_argument("--alpha", type=int, default=16, help="α of a 001 family")
     count.add_argument("--image-size", type=int, default=32, help="image side s (default 32)")
     count.add_argument("--num-classes", type=int, default=10, help="c (families; default 10)")
-    count.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_json(count, "the result (kr-tables: the rows)", old_switch=True)
     count.add_argument("--network", action="append", choices=list(KR_NETWORKS),
                        help="kr-tables: only these networks (repeatable; default all)")
     count.add_argument("--ptflops", action="store_true",
                        help="kr-tables: also count with ptflops on the real modules (slow)")
-    count.add_argument("--out", type=Path, default=None,
-                       help="kr-tables: also write the rows as JSON")
+    add_deprecated(count, "--out", "--json FILE", "json")
     count.set_defaults(func=run_count, count_parser=count)
 
 
@@ -106,32 +103,33 @@ def run_audit(args: argparse.Namespace) -> int:
     from ..counting.audit import audit
 
     model = load_model(args.model)
+    say = (lambda *_: None) if args.json_path == STDOUT else print
     try:
         report = audit(model, args.input_shape)
     except (TypeError, ValueError, RuntimeError) as error:
         raise SystemExit(f"audit failed: {error}") from error
-    print(f"{args.model}: input {tuple(args.input_shape)}, {_millions(report.total_params)} "
-          f"params, {report.total_macs / 1e9:.3f} GMac, {len(report.blocks)} compressed blocks")
+    say(f"{args.model}: input {tuple(args.input_shape)}, {_millions(report.total_params)} "
+        f"params, {report.total_macs / 1e9:.3f} GMac, {len(report.blocks)} compressed blocks")
     if report.uncounted:
         print(f"warning: {len(report.uncounted)} modules have no MAC handler and are not "
               f"counted ({', '.join(report.uncounted[:5])}"
               f"{', …' if len(report.uncounted) > 5 else ''}); "
-              "see tensorcnn.counting.register_macs")
+              "see tensorcnn.counting.register_macs",
+              file=sys.stderr if args.json_path == STDOUT else sys.stdout)
     header = (f"{'block':<22}{'kind':<22}{'C':>6}{'R':>6}{'K':>6}{'t=K/R':>7}{'R/C':>6}"
               f"{'params':>11}{'MACs':>13}{'params t=1':>12}{'MACs saved':>13}")
-    print(header)
-    print("-" * len(header))
+    say(header)
+    say("-" * len(header))
     for row in report.blocks:
-        print(f"{row.name:<22}{row.kind:<22}{row.in_channels:>6}{row.rank:>6}"
-              f"{row.out_channels:>6}{row.t:>7.2f}{row.expansion:>6.2f}{row.params:>11,}"
-              f"{row.macs:>13,}{row.params_t1:>12,}{row.macs_saved:>13,}")
-    print(f"K = R in every block with K > R would save {_millions(report.params_saved)} params "
-          f"and {report.macs_saved / 1e9:.3f} GMac (within the blocks)")
+        say(f"{row.name:<22}{row.kind:<22}{row.in_channels:>6}{row.rank:>6}"
+            f"{row.out_channels:>6}{row.t:>7.2f}{row.expansion:>6.2f}{row.params:>11,}"
+            f"{row.macs:>13,}{row.params_t1:>12,}{row.macs_saved:>13,}")
+    say(f"K = R in every block with K > R would save {_millions(report.params_saved)} params "
+        f"and {report.macs_saved / 1e9:.3f} GMac (within the blocks)")
     if args.json_path is not None:
-        args.json_path.parent.mkdir(parents=True, exist_ok=True)
-        args.json_path.write_text(json.dumps({"model": args.model, **report.as_dict()},
-                                             indent=2))
-        print(f"wrote {args.json_path}")
+        written = write_json(args.json_path, {"model": args.model, **report.as_dict()})
+        if written is not None:
+            print(f"wrote {written}")
     return 0
 
 
@@ -171,7 +169,7 @@ _BLOCK_OPTIONS = {
 _SHARED_BLOCK_OPTIONS = ("kernel_size", "stride", "input_size")
 _OPTIONS = ("in_channels", "rank", "out_channels", "expansion", "groups", "width",
             "kernel_size", "stride", "input_size", "alpha", "image_size", "num_classes",
-            "network", "ptflops", "out")
+            "network", "ptflops")
 
 
 def _refuse_unused_options(args: argparse.Namespace, used: tuple[str, ...]) -> None:
@@ -200,7 +198,7 @@ def run_count(args: argparse.Namespace) -> int:
     elif args.name in REFERENCE_MODELS:
         _refuse_unused_options(args, ("image_size",))
     elif args.name == "kr-tables":
-        _refuse_unused_options(args, ("network", "ptflops", "out"))
+        _refuse_unused_options(args, ("network", "ptflops"))
     else:
         names = [*BLOCKS, *FAMILIES, *REFERENCE_MODELS, "kr-tables"]
         raise SystemExit(f"count: unknown name {args.name!r}; valid names: {', '.join(names)}")
@@ -220,10 +218,11 @@ def run_count(args: argparse.Namespace) -> int:
                           t_per_block=sorted({row.t for row in report.blocks}))
     except (TypeError, ValueError) as error:
         raise SystemExit(f"count failed: {error}") from error
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
+    if args.json != STDOUT:
         for key, value in result.items():
             print(f"{key:<14}{value:,}" if isinstance(value, int) else f"{key:<14}{value}")
+    if args.json is not None:
+        written = write_json(args.json, result)
+        if written is not None:
+            print(f"wrote {written}")
     return 0

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from ._flags import STDOUT, add_json, add_quiet, write_json
 
 
 def register(subparsers) -> None:
@@ -29,8 +30,9 @@ def register(subparsers) -> None:
     parser.add_argument("--only", default="", help="run only scripts whose name contains this")
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds allowed per script (default 900)")
-    parser.add_argument("--json", type=Path, default=None, help="also write the table as JSON")
+    add_json(parser, "the table")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each script's output")
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -127,6 +129,8 @@ def format_table(rows: list[CheckRow]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     folder = find_check_dir(args.dir)
+    say = (lambda *_, **__: None) if args.json == STDOUT else print
+    status = (lambda *_, **__: None) if args.quiet else say
     scripts = sorted(p for p in folder.glob("*.py")
                      if not p.name.startswith("_") and args.only in p.name)
     if not scripts:
@@ -136,14 +140,13 @@ def run(args: argparse.Namespace) -> int:
     for script in scripts:
         row = run_script(script, args.timeout)
         rows.append(row)
-        print(f"{row.status:<9} {script.name} ({row.seconds:.1f}s)", flush=True)
+        status(f"{row.status:<9} {script.name} ({row.seconds:.1f}s)", flush=True)
         if args.verbose or row.status != "PASS":
-            print("    " + row.output.strip().replace("\n", "\n    "))
-    print()
-    print(format_table(rows))
+            say("    " + row.output.strip().replace("\n", "\n    "))
+    status()
+    say(format_table(rows))
     failed = [r for r in rows if r.status != "PASS"]
-    print(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed")
+    say(f"\n{len(rows) - len(failed)} passed, {len(failed)} failed")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+        write_json(args.json, [asdict(r) for r in rows])
     return 1 if failed else 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+from ._flags import SEED_HELP, STDOUT, add_deprecated, add_json, write_json
 
 
 def register(subparsers) -> None:
@@ -19,11 +20,19 @@ def register(subparsers) -> None:
         "with torch's conv + avg_pool + FC. Prints d_M per setting.",
     )
     parser.add_argument("--n", type=int, default=256, help="inputs per setting (default 256)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", default=None,
-                        help="also write the table as JSON: to this file, or to DIR/demo.json "
-                        "when --out is a folder (an existing one, or a path ending in /)")
+    parser.add_argument("--seed", type=int, default=0, help=SEED_HELP.format(default=0))
+    add_json(parser, "the table")
+    # old: --out FILE, or DIR/demo.json when --out is a folder (an existing one, or a path
+    # ending in /)
+    add_deprecated(parser, "--out", "--json FILE", "json", convert=_old_out)
     parser.set_defaults(func=run)
+
+
+def _old_out(value: str) -> str:
+    """The file the old ``--out`` meant: ``value``, or ``value/demo.json`` for a folder."""
+    if value.endswith(("/", os.sep)) or Path(value).is_dir():
+        return str(Path(value) / "demo.json")
+    return value
 
 
 DEMO_SETTINGS = {
@@ -41,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise SystemExit("--n must be a positive integer")
     rng = np.random.default_rng(args.seed)
+    say = (lambda *_: None) if args.json == STDOUT else print
     rows = []
     header = f"{'setting':<8}{'input':<14}{'kernel':<11}{'pooled':<11}{'K':>3}{'d_M':>6}"
-    print(header + f"{'max |<X,W_X> - torch|':>24}{'max |<Z,W> - torch|':>22}")
+    say(header + f"{'max |<X,W_X> - torch|':>24}{'max |<Z,W> - torch|':>22}")
     for name, settings in DEMO_SETTINGS.items():
         spec = CNNSpec(**settings)
         A = rng.standard_normal((spec.n_kernels, *spec.kernel_shape))
@@ -60,17 +70,14 @@ def run(args: argparse.Namespace) -> int:
                    max_abs_diff_design=float(np.abs(y_design - y_torch).max()),
                    output_scale=scale)
         rows.append(row)
-        print(f"{name:<8}{str(spec.input_shape):<14}{str(spec.kernel_shape):<11}"
+        say(f"{name:<8}{str(spec.input_shape):<14}{str(spec.kernel_shape):<11}"
               f"{str(spec.pooled_shape):<11}{spec.n_kernels:>3}{spec.n_params:>6}"
               f"{row['max_abs_diff_composite']:>24.2e}{row['max_abs_diff_design']:>22.2e}")
     ok = all(max(r["max_abs_diff_composite"], r["max_abs_diff_design"]) <= 1e-8 * r["output_scale"]
              for r in rows)
-    print("Tucker-like form equals the torch network: " + ("yes" if ok else "NO"))
-    if args.out is not None:
-        out = Path(args.out)
-        if args.out.endswith(("/", os.sep)) or out.is_dir():
-            out = out / "demo.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"rows": rows, "equal": ok}, indent=2))
-        print(f"wrote {out}")
+    say("Tucker-like form equals the torch network: " + ("yes" if ok else "NO"))
+    if args.json is not None:
+        written = write_json(args.json, {"rows": rows, "equal": ok})
+        if written is not None:
+            print(f"wrote {written}")
     return 0 if ok else 1

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("runs", nargs="+", type=Path, metavar="DIR",
                         help="finished run folders")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="where report.md and the figures go (default: DIR for one run; "
                              "required for several)")
     parser.add_argument("--labels", default=None,

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         description="ShrinkNet vs group lasso (002 Fig. 1-2); 'tensorcnn shrinknet --help' "
         "lists the options.")
     parser.add_argument("args", nargs=argparse.REMAINDER,
-                        help="options of the experiment (--out, --data-dir, ...)")
+                        help="options of the experiment (--out, --data-root, ...)")
     parser.set_defaults(func=run)
 
 

@@ -9,6 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._flags import SEED_HELP, add_deprecated, add_quiet
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,7 +33,7 @@ def register(subparsers) -> None:
     parser.add_argument("--print-config", default=None, choices=EXPERIMENT_NAMES,
                         metavar="NAME",
                         help="print experiment NAME (with --settings, --inputs, --reps, "
-                        "--points, --batch, --seed, --paper-size applied) as an experiment "
+                        "--points, --reps-per-task, --seed, --paper-size applied) as an experiment "
                         "file to start from, and exit")
     parser.add_argument("--settings", default=None,
                         help="comma-separated setting names (default: all of the experiment)")
@@ -43,7 +45,7 @@ def register(subparsers) -> None:
                         help="torch device for the Tucker/CP fits (cpu, cuda, cuda:1 ...): "
                              "a task's replications are solved as one batch there; default "
                              "numpy, one replication at a time")
-    parser.add_argument("--seed", type=int, default=None, help="root seed (0)")
+    parser.add_argument("--seed", type=int, default=None, help=SEED_HELP.format(default=0))
     parser.add_argument("--truths", type=int, default=None, metavar="K",
                         help="repeat over K draws of W* (root seeds seed, ..., seed + K - 1): "
                              "summary.json gets the R2 and slope distribution, the figures "
@@ -55,8 +57,9 @@ def register(subparsers) -> None:
     parser.add_argument("--points", type=int, default=None,
                         help="sample sizes per setting (10; not for cp-kernels, which uses "
                              "the fixed training sizes of Fig. 7 (2))")
-    parser.add_argument("--batch", type=int, default=None,
-                        help="replications per task, each fitted at every n (10)")
+    parser.add_argument("--reps-per-task", type=int, default=None,
+                        help="replications per task (a checkpoint file, and one batch with "
+                             "--device), each fitted at every n (10)")
     parser.add_argument("--paper-size", action="store_true",
                         help="cp-kernels: the paper's 32x32x16 geometry (slow)")
     parser.add_argument("--strict", action="store_true",
@@ -65,10 +68,12 @@ def register(subparsers) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="start afresh in an --out that holds a run of another "
                              "configuration (its checkpoint is deleted)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--out", type=Path, default=None,
+    add_quiet(parser)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output directory (required, unless the experiment file "
                              "names one)")
+    add_deprecated(parser, "--batch", "--reps-per-task", "reps_per_task", type=int)
+    add_deprecated(parser, "--no-progress", "--quiet", "quiet", nargs=0, const=True)
     parser.set_defaults(func=run)
 
 
@@ -93,7 +98,8 @@ def _device(args: argparse.Namespace) -> str | None:
 
 def _check_counts(args: argparse.Namespace) -> None:
     for value, name in ((args.reps, "--reps"), (args.workers, "--workers"),
-                        (args.points, "--points"), (args.batch, "--batch"),
+                        (args.points, "--points"),
+                        (args.reps_per_task, "--reps-per-task"),
                         (args.truths, "--truths")):
         if value is not None and value < 1:
             raise SystemExit(f"{name} must be a positive integer, got {value}")
@@ -137,7 +143,8 @@ def _plan(args: argparse.Namespace, name: str):
             name, _names(args), n_reps=200 if args.reps is None else args.reps,
             seed=0 if args.seed is None else args.seed, inputs=args.inputs or "both",
             n_points=10 if args.points is None else args.points,
-            batch_size=10 if args.batch is None else args.batch, paper_size=args.paper_size,
+            batch_size=10 if args.reps_per_task is None else args.reps_per_task,
+            paper_size=args.paper_size,
             workers=1 if args.workers is None else args.workers, scheduler=args.scheduler)
         plan = plan.replace(truths=args.truths or 1,
                             threshold=0.95 if args.threshold is None else args.threshold,
@@ -198,8 +205,8 @@ def _run_file(args: argparse.Namespace) -> int:
         runs: dict = {}
         if args.reps is not None:
             runs["n_reps"] = args.reps
-        if args.batch is not None:
-            runs["batch_size"] = args.batch
+        if args.reps_per_task is not None:
+            runs["batch_size"] = args.reps_per_task
         if runs:
             plan = plan.map_runs(**runs)
         if args.points is not None:
@@ -229,7 +236,7 @@ def _execute(plan, out: Path, configuration: dict, args: argparse.Namespace,
 
     claim_output(out, configuration, args.overwrite)
     store = DirectoryStore(out, strict=args.strict)
-    progress = not args.no_progress
+    progress = not args.quiet
     try:
         result = plan.run(store=store, progress=progress)
         results = {plan.seed: result}

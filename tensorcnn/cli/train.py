@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from ._flags import SEED_HELP, add_deprecated, add_quiet, deprecation_note
+
 
 def _number(kind: str):
     """An argparse ``type``: a finite float that is "any", ">=0", ">0" or "[0,1)"."""
@@ -67,14 +69,16 @@ def register(subparsers) -> None:
         description="Train a CIFAR ResNet or a 001 family on a data set (files read from "
         "--data-root; digits and synthetic need none) with SGD, SplitLBI (004) or "
         "beta-lasso (001 Alg. 1). Checkpoints every epoch and resumes from --checkpoint. "
-        "Writes the per-epoch records to --out (.csv or .json). A checkpoint records the "
+        "Writes the per-epoch records to --out DIR (DIR/records.csv) and/or --json FILE. "
+        "A checkpoint records the "
         "run's configuration and a SHA-256 checksum: a corrupt file, or a rerun with any "
         "other setting that changes the result (seed, lr, schedule, data, ...), is refused "
         "with the differing keys named; more --epochs needs --extend, fewer is refused. "
-        "--out and --checkpoint are checked before training. With --optimizer splitlbi the "
+        "--out, --json and --checkpoint are checked before training. With --optimizer "
+        "splitlbi the "
         "regularisation path (entry epoch and step of every weight and group, the group "
         "norms of Gamma per epoch) is kept in the checkpoint, written to --path (.npz; "
-        "default beside --out) and plotted next to it (.png); the records carry the "
+        "default DIR/path.npz) and plotted next to it (.png); the records carry the "
         "residual ||W - Gamma||^2/(2 nu). Errors (bad values included): one line on stderr, "
         "exit code 2.",
     )
@@ -85,7 +89,8 @@ def register(subparsers) -> None:
     parser.add_argument("--model", choices=MODELS, default="resnet20")
     parser.add_argument("--alpha", type=int, default=16, help="base channels of a 001 family")
     parser.add_argument("--dataset", choices=DATA, default="digits")
-    parser.add_argument("--data-root", type=Path, default=None)
+    parser.add_argument("--data-root", type=Path, default=None, metavar="DIR",
+                        help="folder of the data set's files (digits and synthetic need none)")
     parser.add_argument("--image-size", type=int, default=32,
                         help="side of digits/synthetic images (files keep their own)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
@@ -113,16 +118,16 @@ def register(subparsers) -> None:
                         action=_Milestones,
                         help="multistep epochs, strictly increasing and < --epochs")
     parser.add_argument("--epochs", type=_positive_int, default=10)
-    parser.add_argument("--batch", type=_positive_int, default=128,
-                        help="batch size per process")
+    parser.add_argument("--batch-size", type=_positive_int, default=128,
+                        help="minibatch size (per process)")
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                         help="the data set's standard augmentation (default on)")
     parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                         help="mixed precision (default: on CUDA only)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help=SEED_HELP.format(default=0))
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--checkpoint", type=Path, default=None,
+    parser.add_argument("--checkpoint", type=Path, default=None, metavar="FILE",
                         help="checkpoint file: written after every epoch; if it exists, the "
                         "run resumes from it (only with the same configuration)")
     parser.add_argument("--extend", action="store_true",
@@ -131,13 +136,41 @@ def register(subparsers) -> None:
                         "(cosine: annealed over the new --epochs, so the lr jumps up at the "
                         "resume epoch to the new curve's value there); the records of the "
                         "added epochs carry extended_from")
-    parser.add_argument("--out", type=Path, default=None, help="records file (.csv/.json)")
-    parser.add_argument("--path", type=Path, default=None,
-                        help="SplitLBI: the regularisation path file (.npz; default: beside "
-                        "--out as <out>.path.npz, none without --out); its plot is written "
-                        "with the suffix .png")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder: the per-epoch records go to DIR/records.csv")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="also write the per-epoch records as JSON to FILE (.json)")
+    parser.add_argument("--path", type=Path, default=None, metavar="FILE",
+                        help="SplitLBI: the regularisation path file (.npz; default: "
+                        "DIR/path.npz with --out DIR, none without --out); its plot is "
+                        "written with the suffix .png")
+    add_quiet(parser)
+    add_deprecated(parser, "--batch", "--batch-size", "batch_size", type=_positive_int)
+    add_deprecated(parser, "--no-progress", "--quiet", "quiet", nargs=0, const=True)
     parser.set_defaults(func=run)
+
+
+#: The records file in ``--out DIR``.
+RECORDS_FILE = "records.csv"
+
+
+def _output_files(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The records files: ``(csv_or_old_file, json_file)``.
+
+    ``--out DIR`` gives ``DIR/records.csv``. The old form ``--out FILE.csv|FILE.json`` (a
+    path with that suffix that is not a folder) still writes that file, with a note.
+    """
+    from ..training.records import RECORD_SUFFIXES
+
+    records = None
+    if args.out is not None:
+        if args.out.suffix in RECORD_SUFFIXES and not args.out.is_dir():
+            deprecation_note("tensorcnn train", f"--out {args.out} (a records file)",
+                             "--out DIR (writes DIR/records.csv) or --json FILE")
+            records = args.out
+        else:
+            records = args.out / RECORDS_FILE
+    return records, args.json
 
 
 def _fail(message: str) -> NoReturn:
@@ -168,8 +201,9 @@ def run_config(args: argparse.Namespace, train, test, *, lam: float, amp: bool,
     Every argument that the run depends on, with defaults resolved (``lam``, ``amp``) and
     those that the chosen model, data set, optimizer or schedule ignores left out; plus the
     data's sizes, shapes and a SHA-256 of its contents (so ``--data-root`` may move).
-    Not included: ``--threads``, ``--checkpoint``, ``--out``, ``--no-progress``,
-    ``--extend``, ``--data-root``.
+    Not included: ``--threads``, ``--checkpoint``, ``--out``, ``--json``, ``--path``,
+    ``--quiet``, ``--extend``, ``--data-root``. (``--batch-size`` is recorded as ``batch``,
+    the key of earlier versions, so that their checkpoints still resume.)
     """
     config: dict[str, Any] = {"model": args.model}
     if not args.model.startswith("resnet"):
@@ -190,7 +224,7 @@ def run_config(args: argparse.Namespace, train, test, *, lam: float, amp: bool,
         config["step_size"] = args.step_size
     if args.schedule == "multistep":
         config["milestones"] = list(args.milestones)
-    config.update(epochs=args.epochs, batch=args.batch, world_size=world_size,
+    config.update(epochs=args.epochs, batch=args.batch_size, world_size=world_size,
                   augment=args.augment, amp=amp, seed=args.seed)
     return config
 
@@ -219,17 +253,25 @@ def run(args: argparse.Namespace) -> int:
     from ..training.checkpoint import CheckpointError
     from ..training.records import RECORD_SUFFIXES, check_output_file
 
-    path_file = _path_file(args)
+    records_file, json_file = _output_files(args)
+    path_file = _path_file(args, records_file)
 
-    if args.epochs < 1 or args.batch < 1:
-        _fail(f"--epochs and --batch must be positive, got {args.epochs} and {args.batch}")
+    if args.epochs < 1 or args.batch_size < 1:
+        _fail(f"--epochs and --batch-size must be positive, got {args.epochs} and "
+              f"{args.batch_size}")
     # The output paths are checked before any work, not after the last epoch.
-    if (args.out is not None and args.checkpoint is not None
-            and args.out.resolve() == args.checkpoint.resolve()):
-        _fail(f"--out and --checkpoint are the same file: {args.out}")
+    outputs = [(flag, path) for flag, path in (("--out", records_file), ("--json", json_file),
+                                               ("--checkpoint", args.checkpoint))
+               if path is not None]
+    for i, (flag, path) in enumerate(outputs):
+        for other, other_path in outputs[i + 1:]:
+            if path.resolve() == other_path.resolve():
+                _fail(f"{flag} and {other} are the same file: {path}")
     try:
-        if args.out is not None:
-            check_output_file(args.out, "--out", RECORD_SUFFIXES)
+        if records_file is not None:
+            check_output_file(records_file, "--out", RECORD_SUFFIXES)
+        if json_file is not None:
+            check_output_file(json_file, "--json", (".json",))
         if args.checkpoint is not None:
             check_output_file(args.checkpoint, "--checkpoint")
         if path_file is not None:
@@ -262,11 +304,12 @@ def run(args: argparse.Namespace) -> int:
         _fail(str(err))
     normalize = Normalize(*train.channel_stats())
     augment = standard_augmentation(args.dataset) if args.augment else Compose([])
-    train_loader = BatchLoader(train, args.batch, seed=args.seed,
+    train_loader = BatchLoader(train, args.batch_size, seed=args.seed,
                                transform=Compose([augment, normalize]), rank=info.rank,
                                world_size=info.world_size, device=info.device)
-    test_loader = BatchLoader(test, max(args.batch, 256), shuffle=False, transform=normalize,
-                              rank=info.rank, world_size=info.world_size, device=info.device)
+    test_loader = BatchLoader(test, max(args.batch_size, 256), shuffle=False,
+                              transform=normalize, rank=info.rank,
+                              world_size=info.world_size, device=info.device)
     callbacks = [weight_nonzeros()]
     if args.optimizer == "splitlbi":
         callbacks += [splitlbi_path(), splitlbi_metrics(test_loader)]
@@ -276,7 +319,7 @@ def run(args: argparse.Namespace) -> int:
         records = fit(wrap_ddp(model, info.device), optimizer, train_loader,
                       epochs=args.epochs, test_loader=test_loader, scheduler=scheduler,
                       amp=amp, checkpoint_path=args.checkpoint, callbacks=callbacks,
-                      progress=not args.no_progress, config=config, extend=args.extend)
+                      progress=not args.quiet, config=config, extend=args.extend)
     except CheckpointError as err:
         _fail(str(err))
     if info.is_main:
@@ -287,8 +330,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.model} / {args.optimizer} on {args.dataset}: epoch {last['epoch'] + 1}"
               f" of {args.epochs}, train loss {last['train_loss']:.4f}, test accuracy "
               f"{100 * last['test_accuracy']:.2f}%")
-        if args.out is not None:
-            print(f"wrote {write_records(records, args.out)}")
+        for target in (records_file, json_file):
+            if target is not None:
+                print(f"wrote {write_records(records, target)}")
         if path_file is not None:
             arrays = path_arrays(optimizer, model)
             print(f"wrote {save_path(arrays, path_file)} and "
@@ -296,14 +340,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _path_file(args: argparse.Namespace) -> Path | None:
-    """Where the SplitLBI path goes: --path, else beside --out, else nowhere."""
+def _path_file(args: argparse.Namespace, records_file: Path | None) -> Path | None:
+    """Where the SplitLBI path goes: --path, else DIR/path.npz of --out DIR (beside the
+    records file of the old ``--out FILE``: ``<out>.path.npz``), else nowhere."""
     if args.optimizer != "splitlbi":
         if args.path is not None:
             _fail(f"--path needs --optimizer splitlbi, got --optimizer {args.optimizer}")
         return None
     if args.path is not None:
         return args.path
-    if args.out is not None:
-        return args.out.with_suffix(".path.npz")
-    return None
+    if records_file is None:
+        return None
+    if records_file.name == RECORDS_FILE and records_file.parent == args.out:
+        return args.out / "path.npz"
+    return records_file.with_suffix(".path.npz")

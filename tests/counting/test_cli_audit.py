@@ -36,12 +36,12 @@ def test_audit_command_rejects_unknown_models():
 
 def test_count_command(capsys):
     assert main(["count", "bottleneck", "--in-channels", "256", "--rank", "64",
-                 "--out-channels", "256", "--input-size", "14", "--json"]) == 0
+                 "--out-channels", "256", "--input-size", "14", "--json", "-"]) == 0
     result = json.loads(capsys.readouterr().out)
     block = Bottleneck(256, 64, 256)
     assert result["params"] == block.n_params() and result["macs"] == block.macs(14)
     assert result["t"] == 4.0
-    assert main(["count", "d-local", "--alpha", "2", "--image-size", "16", "--json"]) == 0
+    assert main(["count", "d-local", "--alpha", "2", "--image-size", "16", "--json", "-"]) == 0
     assert json.loads(capsys.readouterr().out)["params"] == family_n_params("d-local", 2, 16,
                                                                              3, 10)
     with pytest.raises(SystemExit, match="count failed"):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SMOKE = {
     "demo": ["demo", "--n", "16"],
     "simulate": ["simulate", "theorem1", "--settings", "S1", "--reps", "2", "--points", "3",
-                 "--no-progress", "--out", "sim"],
+                 "--quiet", "--out", "sim"],
     "check": ["check", "--only", "tucker_like_form"],
     "count": ["count", "bottleneck"],
     "audit": ["audit", "mobilenet_v2", "--input-shape", "3", "32", "32"],
@@ -29,8 +29,8 @@ SMOKE = {
                  "--max-train", "64", "--max-test", "32", "--image-size", "8",
                  "--out", "abl"],
     "train": ["train", "--model", "d-fc", "--dataset", "digits", "--image-size", "8",
-              "--epochs", "1", "--no-progress", "--out", "train.csv"],
-    "shrinknet": ["shrinknet", "--skip-tradeoff", "--gammas", "0.5", "--repetitions", "1",
+              "--epochs", "1", "--quiet", "--out", "train"],
+    "shrinknet": ["shrinknet", "--skip-tradeoff", "--gammas", "0.5", "--reps", "1",
                   "--epochs", "1", "--out", "shr"],
 }
 

@@ -99,7 +99,7 @@ def _numbers(folder):
 
 def test_print_config_then_config_reproduces_simulate_bit_for_bit(tmp_path, capsys):
     named, from_file = tmp_path / "named", tmp_path / "file"
-    tiny = ["--reps", "2", "--points", "3", "--no-progress"]
+    tiny = ["--reps", "2", "--points", "3", "--quiet"]
     assert main(["simulate", "theorem1", "--settings", "S1", *tiny, "--out", str(named)]) == 0
     capsys.readouterr()
     # the full preset file (8 settings, 200 replications) ...
@@ -120,7 +120,7 @@ def test_print_config_then_config_reproduces_simulate_bit_for_bit(tmp_path, caps
     assert main(["simulate", "--print-config", "theorem1", "--settings", "S1", *tiny[:-1]]) == 0
     config.write_text(capsys.readouterr().out)
     again = tmp_path / "again"
-    assert main(["simulate", "--config", str(config), "--no-progress", "--out",
+    assert main(["simulate", "--config", str(config), "--quiet", "--out",
                  str(again)]) == 0
     assert _numbers(again) == (rows, summary)
 
@@ -155,7 +155,7 @@ def test_example_file_describes_a_setting_not_in_the_paper():
 def test_example_file_runs_tiny_from_the_cli(tmp_path, capsys):
     out = tmp_path / "own"
     assert main(["simulate", "--config", str(EXAMPLE), "--reps", "2", "--points", "3",
-                 "--no-progress", "--out", str(out)]) == 0
+                 "--quiet", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert list(k for k in summary if not k.startswith("_")) == [
         "tucker2d-var1", "tucker2d-iid", "S2-K5"]
@@ -296,7 +296,7 @@ def test_malformed_file_starts_no_work(tmp_path, case):
     path = _write_bad(tmp_path, BAD[case][0])
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as caught:
-        main(["simulate", "--config", str(path), "--no-progress", "--out", str(out)])
+        main(["simulate", "--config", str(path), "--quiet", "--out", str(out)])
     assert str(caught.value).startswith(str(path)) and "\n" not in str(caught.value)
     assert not out.exists()
 

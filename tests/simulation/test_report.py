@@ -9,7 +9,7 @@ import pytest
 from tensorcnn.cli import main
 from tensorcnn.simulation.report import check_run, load_run, write_report
 
-TINY = ["--reps", "2", "--points", "3", "--no-progress"]
+TINY = ["--reps", "2", "--points", "3", "--quiet"]
 
 
 @pytest.fixture(scope="module")

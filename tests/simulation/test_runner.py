@@ -126,7 +126,7 @@ def test_bad_sweep_input_before_work():
 
 def test_cli_writes_results_summary_and_plot(tmp_path, capsys):
     code = main(["simulate", "theorem1", "--settings", "S1", "--inputs", "iid", "--reps", "2",
-                 "--points", "3", "--no-progress", "--out", str(tmp_path)])
+                 "--points", "3", "--quiet", "--out", str(tmp_path)])
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert {"slope", "intercept", "r2", "mean", "sd", "solver"} <= set(summary["S1"])
@@ -187,7 +187,7 @@ def test_cli_refuses_flags_it_would_ignore(tmp_path, argv, flag):
 
 def test_cli_refuses_another_configuration_in_the_same_out(tmp_path):
     base = ["simulate", "theorem1", "--inputs", "iid", "--reps", "2", "--points", "2",
-            "--no-progress", "--out", str(tmp_path)]
+            "--quiet", "--out", str(tmp_path)]
     assert main([*base, "--settings", "S1"]) == 0
     assert main([*base, "--settings", "S1"]) == 0             # the same one resumes
     with pytest.raises(SystemExit, match=r"settings: \['S1'\] -> \['S3'\]"):

@@ -15,7 +15,7 @@ from tensorcnn.simulation.sensitivity import (
     truth_summary,
 )
 
-TINY = ["--reps", "2", "--points", "3", "--no-progress"]
+TINY = ["--reps", "2", "--points", "3", "--quiet"]
 
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_cli_runs_the_simulation(tmp_path):
     from tensorcnn.cli import main
 
     out = tmp_path / "run"
-    code = main(["shrinknet", "--out", str(out), "--skip-tradeoff", "--repetitions", "2",
+    code = main(["shrinknet", "--out", str(out), "--skip-tradeoff", "--reps", "2",
                  "--epochs", "2", "--gammas", "0.5", "--datasets", "synthetic_multitarget"])
     assert code == 0
     assert {"gamma.csv", "gamma.png", "summary.json"} <= {p.name for p in out.iterdir()}

@@ -50,18 +50,18 @@ def restore_threads():
 def test_train_command_writes_records_and_resumes(tmp_path, capsys, restore_threads):
     argv = ["train", "--model", "s-fc", "--alpha", "2", "--dataset", "synthetic",
             "--image-size", "8", "--optimizer", "beta-lasso", "--lam", "1e-4",
-            "--epochs", "2", "--batch", "500", "--threads", "1", "--no-progress",
-            "--checkpoint", str(tmp_path / "c.pt"), "--out", str(tmp_path / "r.csv")]
+            "--epochs", "2", "--batch-size", "500", "--threads", "1", "--quiet",
+            "--checkpoint", str(tmp_path / "c.pt"), "--out", str(tmp_path / "run")]
     assert main(argv) == 0
-    rows = list(csv.DictReader(open(tmp_path / "r.csv")))
+    rows = list(csv.DictReader(open(tmp_path / "run" / "records.csv")))
     assert [r["epoch"] for r in rows] == ["0", "1"]
     assert "density/conv1.linear.weight" in rows[0]
     argv[argv.index("--epochs") + 1] = "3"
     assert main([*argv, "--extend"]) == 0  # resumes after epoch 1 and runs one more
-    rows = list(csv.DictReader(open(tmp_path / "r.csv")))
+    rows = list(csv.DictReader(open(tmp_path / "run" / "records.csv")))
     assert [r["epoch"] for r in rows] == ["0", "1", "2"]
     assert [r["extended_from"] for r in rows] == ["", "", "2"]
     assert "test accuracy" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["train", "--optimizer", "splitlbi", "--kappa", "0", "--dataset", "synthetic",
-              "--model", "3-fc", "--image-size", "8", "--epochs", "1", "--no-progress"])
+              "--model", "3-fc", "--image-size", "8", "--epochs", "1", "--quiet"])

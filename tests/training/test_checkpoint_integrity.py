@@ -3,8 +3,9 @@
 The refusal matrix: a byte-flipped, truncated, empty or foreign file is refused naming the
 file; a rerun with another seed / lr (or optimizer hyperparameter) is refused naming the
 keys; fewer epochs is refused; more epochs needs ``--extend`` and then follows the schedule
-of the new total; bad ``--out`` / ``--checkpoint`` paths fail before any training; an
-interrupted run resumed by the same command ends bit-identical to an uninterrupted one.
+of the new total; bad ``--out`` / ``--json`` / ``--checkpoint`` paths fail before any
+training; an interrupted run resumed by the same command ends bit-identical to an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -38,12 +39,12 @@ def restore_threads():
 def argv(tmp_path, *extra, epochs=2, checkpoint="c.pt", out="r.json", optimizer="splitlbi"):
     args = ["train", "--model", "s-fc", "--alpha", "2", "--dataset", "synthetic",
             "--image-size", "8", "--optimizer", optimizer, "--lam", "0.05",
-            "--momentum", "0.9", "--epochs", str(epochs), "--batch", "500", "--threads", "1",
-            "--no-progress"]
+            "--momentum", "0.9", "--epochs", str(epochs), "--batch-size", "500", "--threads",
+            "1", "--quiet"]
     if checkpoint is not None:
         args += ["--checkpoint", str(tmp_path / checkpoint)]
     if out is not None:
-        args += ["--out", str(tmp_path / out)]
+        args += ["--json", str(tmp_path / out)]
     return args + list(extra)
 
 
@@ -267,12 +268,16 @@ def test_fit_extend_matches_a_fresh_scheduler_of_the_new_total_in_every_group(tm
 
 @pytest.mark.parametrize("case", ["out is a folder", "out suffix", "out under a file",
                                   "checkpoint is a folder", "checkpoint under a file",
-                                  "out is the checkpoint"])
+                                  "out is the checkpoint", "out dir is a file"])
 def test_bad_output_paths_fail_before_any_training(tmp_path, capsys, monkeypatch, case):
+    """``out`` here is the ``--json FILE`` of the records; "out dir is a file" gives
+    ``--out DIR`` a plain file."""
     (tmp_path / "folder").mkdir()
     (tmp_path / "file").write_text("x")
-    out, checkpoint = "r.json", "c.pt"
-    if case == "out is a folder":
+    out, checkpoint, extra = "r.json", "c.pt", []
+    if case == "out dir is a file":
+        extra = ["--out", str(tmp_path / "file")]
+    elif case == "out is a folder":
         out = "folder"
     elif case == "out suffix":
         out = "rec.txt"
@@ -285,8 +290,8 @@ def test_bad_output_paths_fail_before_any_training(tmp_path, capsys, monkeypatch
     else:
         out = checkpoint = "same.json"
     no_training(monkeypatch)
-    err = refused(capsys, argv(tmp_path, out=out, checkpoint=checkpoint))
-    assert ("--out" in err) or ("--checkpoint" in err)
+    err = refused(capsys, argv(tmp_path, *extra, out=out, checkpoint=checkpoint))
+    assert ("--out" in err) or ("--json" in err) or ("--checkpoint" in err)
     assert not (tmp_path / "c.pt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder"]
 

@@ -102,8 +102,8 @@ def test_checkpoint_errors_are_exported():
 
 
 BASE = ["train", "--model", "s-conv", "--alpha", "2", "--dataset", "synthetic",
-        "--image-size", "8", "--epochs", "1", "--batch", "500", "--threads", "1",
-        "--no-progress"]
+        "--image-size", "8", "--epochs", "1", "--batch-size", "500", "--threads", "1",
+        "--quiet"]
 
 
 @pytest.fixture
@@ -128,19 +128,19 @@ def test_train_command_refuses_bad_values_at_parse_time(extra, argument, capsys)
 
 def test_train_splitlbi_saves_and_plots_the_path_and_records_the_residual(
         tmp_path, capsys, restore_threads):
-    out, ckpt = tmp_path / "r.csv", tmp_path / "c.pt"
+    out, ckpt = tmp_path / "run", tmp_path / "c.pt"
     argv = [*BASE, "--optimizer", "splitlbi", "--lam", "0.01", "--momentum", "0.9",
             "--epochs", "3", "--out", str(out), "--checkpoint", str(ckpt)]
     assert main(argv) == 0
-    rows = list(csv.DictReader(open(out)))
+    rows = list(csv.DictReader(open(out / "records.csv")))
     assert len(rows) == 3 and all(float(r["residual"]) > 0 for r in rows)
     layers = [k[len("residual/"):] for k in rows[0] if k.startswith("residual/")]
     assert "conv1.weight" in layers or any("conv" in name for name in layers)
     for r in rows:
         assert float(r["residual"]) == pytest.approx(
             sum(float(r[f"residual/{name}"]) for name in layers), rel=1e-9)
-    arrays = load_path(tmp_path / "r.path.npz")
-    assert (tmp_path / "r.path.png").stat().st_size > 0
+    arrays = load_path(out / "path.npz")
+    assert (out / "path.png").stat().st_size > 0
     payload = load_checkpoint(ckpt)
     state = payload["optimizer"]["state"]
     saved = [s for s in state.values() if "entry_epoch" in s]
