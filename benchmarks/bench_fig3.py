@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -238,6 +239,9 @@ def main() -> None:
     parser.add_argument("--gd-only", action="store_true",
                         help="only the paper-protocol sample and its per-fit ratios (no "
                         "figure run), written to --out (default results/fig3_gd_sample.json)")
+    parser.add_argument("--peak-rss-mib", type=float, default=None,
+                        help="with --from-run: the run's peak RSS as measured outside "
+                        "(e.g. GNU time's maximum resident set size)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -257,9 +261,12 @@ def main() -> None:
                          indent=1))
         print(f"wrote {args.out}")
         return
+    peak_rss_mib = None
     if args.from_run is None:
         directory = Path(tempfile.mkdtemp(prefix="fig3_"))
         wall = run_figure(args.reps, args.workers, directory)
+        # the largest process of the run (the CLI or one of its workers), as GNU time shows
+        peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"full Fig. 3, {args.reps} reps, {args.workers} workers: {wall:.1f} s", flush=True)
     else:
         directory = args.from_run
@@ -292,6 +299,7 @@ def main() -> None:
         machine=dict(platform=platform.platform(), cpu_count=os.cpu_count(),
                      load_average_before=load_before, load_average_after=os.getloadavg()),
         reps=args.reps, workers=args.workers, full_fig3_wall_seconds=wall, run=run,
+        peak_rss_mib=peak_rss_mib if peak_rss_mib is not None else args.peak_rss_mib,
         paper_protocol_seconds_extrapolated=paper,
         paper_protocol_lower_bound=any(s["capped"] for s in samples),
         speedup_wall=(paper["total"] / wall) if wall else None,

@@ -107,3 +107,38 @@ def test_check_device_passes_usable_devices_through():
         check_device("tpu9")
     with pytest.raises(TypeError, match="device"):
         check_device(b"cpu")
+
+
+def test_sweep_on_a_torch_device_resumes_and_matches_numpy(tmp_path):
+    """#15 item 6: batched tasks (device="cpu") through run_sweep, joblib workers, an
+    interrupted checkpoint and its resume: the rows of the numpy sweep, to rounding."""
+    pytest.importorskip("torch")
+    from tensorcnn.simulation.io import DirectoryStore
+    from tensorcnn.simulation.runner import make_tasks, run_sweep
+
+    tasks = make_tasks([TUCKER], 6, SEED, sizes={TUCKER.name: SIZES[:2]}, batch_size=2)
+    reference, _ = run_sweep(tasks, progress=False)
+
+    class Interrupting(DirectoryStore):
+        def save(self, task, rows):
+            super().save(task, rows)
+            raise KeyboardInterrupt            # after the first finished task
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tasks, store=Interrupting(tmp_path), progress=False, device="cpu")
+    store = DirectoryStore(tmp_path)
+    assert len(store.done()) == 1
+    # the two tasks left run in two joblib workers
+    resumed, _ = run_sweep(tasks, store=store, progress=False, device="cpu", workers=2)
+    assert [(r["rep"], r["n"]) for r in resumed] == [(r["rep"], r["n"]) for r in reference]
+    for got, want in zip(resumed, reference):
+        for column in ("error", "objective", "prediction_error"):
+            assert got[column] == pytest.approx(want[column], rel=1e-10)
+
+
+def test_sweep_refuses_a_bad_device_before_any_work():
+    from tensorcnn.simulation.runner import make_tasks, run_sweep
+
+    tasks = make_tasks([TUCKER], 1, SEED, sizes={TUCKER.name: SIZES[:1]})
+    with pytest.raises(ValueError, match="device"):
+        run_sweep(tasks, progress=False, device="tpu9")
