@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from .._validation import check_int
+from ..blocks.costs import Cost, activation_cost, conv_cost, norm_cost
 from ..cnn.geometry import conv_output_size
 from .local import LocallyConnected2d
 
@@ -81,19 +82,27 @@ class FeatureLayer:
         check_int(self.padding, "padding", minimum=0)
 
     @property
+    def cost(self) -> Cost:
+        """Parameters and MACs of the linear map (:func:`~tensorcnn.blocks.costs.conv_cost`):
+        a k×k conv at H_outW_out positions; a local layer the same MACs with its weights
+        unshared (× H_outW_out); a dense map a 1×1 conv from C_inH_inW_in to
+        C_outH_outW_out features at one position."""
+        positions = self.out_size**2
+        if self.connectivity == "fc":
+            return conv_cost(self.in_channels * self.in_size**2,
+                             self.out_channels * positions, 1, 1)
+        conv = conv_cost(self.in_channels, self.out_channels, self.kernel_size, positions)
+        return Cost(conv.params * positions, conv.macs) if self.connectivity == "local" else conv
+
+    @property
     def n_weights(self) -> int:
         """Weights of the linear map: k²C_inC_out (conv), × H_outW_out (local), dense (fc)."""
-        if self.connectivity == "fc":
-            return self.in_channels * self.in_size**2 * self.out_channels * self.out_size**2
-        shared = self.kernel_size**2 * self.in_channels * self.out_channels
-        return shared * (self.out_size**2 if self.connectivity == "local" else 1)
+        return self.cost.params
 
     @property
     def n_macs(self) -> int:
         """Multiply-accumulates of the linear map: a local layer costs what its conv costs."""
-        if self.connectivity == "fc":
-            return self.n_weights
-        return self.kernel_size**2 * self.in_channels * self.out_channels * self.out_size**2
+        return self.cost.macs
 
 
 def _check(name: str, alpha: int, image_size: int, in_channels: int,
@@ -212,18 +221,32 @@ def _fc_widths(layers: list[FeatureLayer], image_size: int, in_channels: int, hi
     return list(zip(widths[:-1], widths[1:], strict=True))
 
 
+def _family_cost(name: str, alpha: int, image_size: int, in_channels: int,
+                 num_classes: int) -> Cost:
+    """Parameters and MACs of :func:`build_family`, layer by layer
+    (:mod:`tensorcnn.blocks.costs`): every conv-like layer and hidden fc is followed by BN
+    and ReLU; the last fc has a bias and neither."""
+    layers, hidden, n_hidden = family_layers(name, alpha, image_size, in_channels)
+    *_, num_classes = _check(name, alpha, image_size, in_channels, num_classes)
+    total = Cost()
+    for layer in layers:
+        positions = layer.out_size**2
+        total += (layer.cost + norm_cost(layer.out_channels, positions)
+                  + activation_cost(layer.out_channels, positions))
+    *hidden_fcs, (width, _) = _fc_widths(layers, image_size, in_channels, hidden, n_hidden,
+                                          num_classes)
+    for n_in, n_out in hidden_fcs:
+        total += conv_cost(n_in, n_out, 1, 1) + norm_cost(n_out, 1) + activation_cost(n_out, 1)
+    return total + conv_cost(width, num_classes, 1, 1, bias=True)
+
+
 def family_n_params(name: str, alpha: int, image_size: int, in_channels: int,
                     num_classes: int) -> int:
     """Exact parameter count of :func:`build_family` (weights, BN scale/shift, last bias).
 
     Σ_layers (weights + 2 C_out) + Σ_hidden (width_in · h + 2h) + h c + c.
     """
-    layers, hidden, n_hidden = family_layers(name, alpha, image_size, in_channels)
-    *_, num_classes = _check(name, alpha, image_size, in_channels, num_classes)
-    total = sum(layer.n_weights + 2 * layer.out_channels for layer in layers)
-    # Hidden fcs: weights + BN (2 per unit); the last fc: weights + bias.
-    fcs = _fc_widths(layers, image_size, in_channels, hidden, n_hidden, num_classes)
-    return total + sum(n_in * n_out + 2 * n_out for n_in, n_out in fcs) - num_classes
+    return _family_cost(name, alpha, image_size, in_channels, num_classes).params
 
 
 def family_macs(name: str, alpha: int, image_size: int, in_channels: int,
@@ -233,13 +256,7 @@ def family_macs(name: str, alpha: int, image_size: int, in_channels: int,
     Linear maps count their multiply-adds (plus one per output for a bias); BatchNorm
     counts 2 per element, ReLU 1 per element, as ``ptflops`` (PyTorch backend) does.
     """
-    layers, hidden, n_hidden = family_layers(name, alpha, image_size, in_channels)
-    *_, num_classes = _check(name, alpha, image_size, in_channels, num_classes)
-    # Every conv-like layer and hidden fc is followed by BN (2/element) and ReLU (1/element).
-    total = sum(layer.n_macs + 3 * layer.out_channels * layer.out_size**2 for layer in layers)
-    fcs = _fc_widths(layers, image_size, in_channels, hidden, n_hidden, num_classes)
-    # The last fc has a bias (1/output) and neither BN nor ReLU: 3 - 1 - 2 per class.
-    return total + sum(n_in * n_out + 3 * n_out for n_in, n_out in fcs) - 2 * num_classes
+    return _family_cost(name, alpha, image_size, in_channels, num_classes).macs
 
 
 def table_n_params(name: str, alpha: int, image_size: int, num_classes: int) -> float:

@@ -4,6 +4,9 @@
   the argument);
 * :class:`ConvBN` — conv (2D or 3D, no bias) + BN (+ ReLU), with its closed-form cost;
 * :class:`ClassifierHead` — global average pooling + fully-connected layer, with its cost;
+* :class:`StagedNet` — the skeleton stem → pooling → stages → final conv → head that every
+  K/R network shares: it validates the arguments, builds the stages from a subclass's stage
+  plan and block factory, and sums the closed-form costs of its parts;
 * :func:`pool_cost`, :func:`he_init`.
 
 Costs follow the ptflops convention of :mod:`tensorcnn.blocks.costs` (the convention of
@@ -14,13 +17,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import nn
 
 from .._validation import check_bool, check_int
 from ..blocks.costs import Cost, activation_cost, conv_cost, conv_output_size, norm_cost
+from ..cnn.geometry import conv_output_size as padded_output_size
 
 __all__ = ["ClassifierHead", "ConvBN", "StagedNet", "check_num_classes", "check_t",
            "check_triple", "he_init", "pool_cost"]
@@ -82,6 +86,53 @@ def pool_cost(input_elements: int) -> Cost:
     return Cost(0, check_int(input_elements, "input_elements"))
 
 
+def _layer_cost(layer: nn.Module, channels: int | None,
+                size: tuple[int, ...]) -> tuple[Cost, int | None, tuple[int, ...]]:
+    """Closed-form cost of one layer, and the channels and spatial size after it.
+
+    A convolution, an affine batch norm, a ReLU / ReLU6 or an identity is priced from its
+    own attributes (:mod:`tensorcnn.blocks.costs`); an ``nn.Sequential`` without a
+    ``cost`` of its own, layer by layer; any other module by its ``cost(size)`` and
+    ``output_size(size)``. ``channels`` is ``None`` where the width is not known (after such
+    a module); an activation then raises ``ValueError``.
+    """
+    positions = math.prod(size)
+    if isinstance(layer, nn.modules.conv._ConvNd):
+        if any(d != 1 for d in layer.dilation) or not isinstance(layer.padding, tuple):
+            raise ValueError(f"only undilated convolutions with numeric padding are priced, "
+                             f"got {layer!r}")
+        size = tuple(padded_output_size(s, k, st, p) for s, k, st, p
+                     in zip(size, layer.kernel_size, layer.stride, layer.padding, strict=True))
+        return (conv_cost(layer.in_channels, layer.out_channels, layer.kernel_size,
+                          math.prod(size), layer.groups, layer.bias is not None),
+                layer.out_channels, size)
+    if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.affine:
+        return norm_cost(layer.num_features, positions), layer.num_features, size
+    if isinstance(layer, nn.ReLU | nn.ReLU6):
+        if channels is None:
+            raise ValueError(f"the channels before {layer!r} are not known")
+        return activation_cost(channels, positions), channels, size
+    if isinstance(layer, nn.Identity):
+        return Cost(), channels, size
+    if isinstance(layer, nn.Sequential) and not hasattr(layer, "cost"):
+        total, channels, size = _chain_cost(layer, size, channels)
+        return total, channels, size
+    if hasattr(layer, "cost") and hasattr(layer, "output_size"):
+        return layer.cost(size), None, tuple(layer.output_size(size))
+    raise TypeError(f"no closed-form cost for {type(layer).__name__}")
+
+
+def _chain_cost(layers: Iterable[nn.Module], size: Sequence[int],
+                channels: int | None = None) -> tuple[Cost, int | None, tuple[int, ...]]:
+    """Closed-form cost of ``layers`` applied one after the other to a map of spatial size
+    ``size`` (and ``channels`` channels), with the channels and size at the end."""
+    total, size = Cost(), tuple(size)
+    for layer in layers:
+        cost, channels, size = _layer_cost(layer, channels, size)
+        total += cost
+    return total, channels, size
+
+
 class ConvBN(nn.Sequential):
     """k×k (×k) convolution without bias, batch norm, and optionally ReLU.
 
@@ -131,11 +182,7 @@ class ConvBN(nn.Sequential):
 
     def cost(self, input_size: Sequence[int]) -> Cost:
         """Closed-form parameters and MACs for one input of spatial size ``input_size``."""
-        positions = math.prod(self.output_size(input_size))
-        weights = conv_cost(self.in_channels, self.out_channels, self.kernel_size, positions,
-                            self.groups)
-        return (weights + norm_cost(self.out_channels, positions)
-                + activation_cost(self.out_channels, positions, self.relu))
+        return _chain_cost(self, input_size, self.in_channels)[0]
 
 
 class ClassifierHead(nn.Module):
@@ -174,13 +221,29 @@ def he_init(model: nn.Module) -> nn.Module:
 
 
 class StagedNet(nn.Module):
-    """stem → optional 3×3/2 max pooling → stages → optional final conv → head.
+    """stem → optional 3×3/2 max pooling → stages → optional final 1×1 conv → head.
 
-    Subclasses set ``stem`` (:class:`ConvBN`), ``pool`` (``nn.MaxPool2d(3, 2, 1)`` or
-    ``nn.Identity``), ``stages`` (``nn.Sequential`` of ``nn.Sequential`` of blocks with
-    ``cost(size)`` and ``output_size(size)``), ``final`` (:class:`ConvBN` or
-    ``nn.Identity``) and ``head`` (:class:`ClassifierHead`).
+    The one skeleton of the K/R networks. A subclass sets ``T_VALUES`` (the allowed t) and
+    ``Design`` (a frozen dataclass with at least ``stem`` and ``max_pool``) and says only
+    what differs:
+
+    * ``make_stem(in_channels)`` — the stem :class:`ConvBN`;
+    * ``stage_plan()`` — (rank R, number of blocks, stride of the first block) per stage;
+    * ``make_block(stage, index, in_channels, rank, stride)`` — block ``index`` of stage
+      ``stage`` (stride 1 after the first); a block has ``cost(size)`` and
+      ``output_size(size)`` and produces ``unit_out_channels`` channels where it has that
+      attribute (ShuffleNet units), ``out_channels`` else;
+    * ``final_channels()`` — channels of the final 1×1 conv + BN + ReLU (0: none).
+
+    Its ``__init__(t, num_classes, design, in_channels)`` calls ``super().__init__()`` and
+    then ``self._assemble(t, num_classes, design, in_channels)``, which checks t against
+    ``T_VALUES``, num_classes, in_channels and the design (``None``: the defaults), and
+    builds stem, pooling, stages, final conv and head in that order (He-initialised).
+    Input (N, in_channels, H, W); output (N, num_classes) logits.
     """
+
+    T_VALUES: tuple[int, ...] = ()
+    Design: type
 
     stem: ConvBN
     pool: nn.Module
@@ -188,21 +251,58 @@ class StagedNet(nn.Module):
     final: nn.Module
     head: ClassifierHead
 
+    def _assemble(self, t: int, num_classes: int, design: object | None,
+                  in_channels: int) -> None:
+        """Validate the arguments and build the network from the hooks (a subclass's
+        ``__init__`` calls this after ``nn.Module.__init__``)."""
+        self.t = check_t(t, self.T_VALUES)
+        self.num_classes = check_num_classes(num_classes)
+        in_channels = check_int(in_channels, "in_channels")
+        if design is not None and not isinstance(design, self.Design):
+            raise TypeError(f"design must be a {self.Design.__name__} or None, got {design!r}")
+        self.design = design = design or self.Design()
+        self.stem = self.make_stem(in_channels)
+        self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()
+        stages, C = [], self.stem.out_channels
+        for s, (R, n, stride) in enumerate(self.stage_plan()):
+            blocks = []
+            for i in range(n):
+                blocks.append(self.make_block(s, i, C, R, stride if i == 0 else 1))
+                C = getattr(blocks[-1], "unit_out_channels", blocks[-1].out_channels)
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        width = self.final_channels()
+        self.final = ConvBN(C, width, 1) if width else nn.Identity()
+        self.head = ClassifierHead(width or C, self.num_classes)
+        he_init(self)
+
+    def make_stem(self, in_channels: int) -> ConvBN:
+        """The stem: a 3×3 conv of ``design.stem`` channels (+ BN + ReLU)."""
+        return ConvBN(in_channels, self.design.stem, 3)
+
+    def stage_plan(self) -> list[tuple[int, int, int]]:
+        """(R, blocks, first stride) of each stage."""
+        raise NotImplementedError
+
+    def make_block(self, stage: int, index: int, in_channels: int, rank: int,
+                   stride: int) -> nn.Module:
+        """Block ``index`` of stage ``stage``, from ``in_channels`` channels."""
+        raise NotImplementedError
+
+    def final_channels(self) -> int:
+        """Channels of the final 1×1 conv (0: no final conv)."""
+        return 0
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.final(self.stages(self.pool(self.stem(x)))))
 
     def cost(self, input_size: int | Sequence[int] = 32) -> Cost:
-        """Closed-form parameters and MACs (ptflops convention) for one (H, W) image."""
+        """Closed-form parameters and MACs (ptflops convention) for one (H, W) image: the
+        sum of the parts' own closed forms."""
         size = (input_size,) * 2 if isinstance(input_size, int) else tuple(input_size)
-        total = self.stem.cost(size)
-        size = self.stem.output_size(size)
+        total, _, size = _chain_cost([self.stem], size)
         if isinstance(self.pool, nn.MaxPool2d):
             total += pool_cost(self.stem.out_channels * math.prod(size))
             size = tuple((s - 1) // 2 + 1 for s in size)
-        for stage in self.stages:
-            for block in stage:
-                total += block.cost(size)
-                size = tuple(block.output_size(size))
-        if isinstance(self.final, ConvBN):
-            total += self.final.cost(size)
-        return total + self.head.cost(size)
+        rest, _, size = _chain_cost([self.stages, self.final], size)
+        return total + rest + self.head.cost(size)

@@ -22,6 +22,7 @@ All four t reproduce Table 2's #Params and #FLOPs to the printed precision.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -30,16 +31,8 @@ from torch import nn
 
 from .._validation import check_bool, check_int
 from ..blocks import Bottleneck
-from ..blocks.costs import Cost, conv_output_size
-from .kr_layers import (
-    ClassifierHead,
-    ConvBN,
-    StagedNet,
-    check_num_classes,
-    check_t,
-    check_triple,
-    he_init,
-)
+from ..blocks.costs import Cost, activation_cost
+from .kr_layers import ConvBN, StagedNet, _chain_cost, check_triple
 
 __all__ = ["FunnelBlockA", "KRResNet41", "ResNet41Design", "T_VALUES", "kr_resnet41"]
 
@@ -95,31 +88,47 @@ class ResNet41Design:
 class FunnelBlockA(nn.Module):
     """Block A of the t = 1 network: K = R output channels, stride ``stride``.
 
-    Branch ("funnel"): 1×1 C→R, k×k R→R (stride), 1×1 R→R — the shared
+    Branch ("funnel"): 1×1 C→R, k×k R→R (stride, ``groups`` groups), 1×1 R→R — the shared
     :class:`~tensorcnn.blocks.Bottleneck` with K = R and no shortcut of its own; or
     ("widening") 1×1 C→C, 3×3 C→R (stride), 1×1 R→R. Shortcut: a 3×3 or 1×1 conv
-    (stride s) + BN from C to R. Output ReLU(branch(x) + shortcut(x)), shape
-    (N, R, ⌊(H−1)/s⌋+1, ⌊(W−1)/s⌋+1).
+    (stride s, ``shortcut_groups`` groups) + BN from C to R. Output
+    ReLU(branch(x) + shortcut(x)), shape (N, R, ⌊(H−1)/s⌋+1, ⌊(W−1)/s⌋+1).
     """
 
     def __init__(self, in_channels: int, rank: int, stride: int, branch: str = "funnel",
-                 shortcut: str = "conv3x3") -> None:
+                 shortcut: str = "conv3x3", *, groups: int = 1,
+                 shortcut_groups: int = 1) -> None:
         super().__init__()
         C, R = check_int(in_channels, "in_channels"), check_int(rank, "rank")
-        stride = check_int(stride, "stride")
+        stride, groups = check_int(stride, "stride"), check_int(groups, "groups")
         if branch not in BLOCK_A_T1:
             raise ValueError(f"branch must be one of {BLOCK_A_T1}, got {branch!r}")
         if shortcut not in SHORTCUTS_T1:
             raise ValueError(f"shortcut must be one of {SHORTCUTS_T1}, got {shortcut!r}")
-        self.in_channels, self.rank, self.out_channels, self.stride = C, R, R, stride
+        shortcut_groups = check_int(shortcut_groups, "shortcut_groups")
+        if C % shortcut_groups or R % shortcut_groups:
+            raise ValueError(f"shortcut_groups must divide in_channels = {C} and rank = {R}, "
+                             f"got {shortcut_groups}")
+        if R % groups:
+            raise ValueError(f"groups must divide rank = {R}, got {groups}")
+        if groups > 1 and branch != "funnel":
+            raise ValueError(f"groups > 1 needs branch = 'funnel', got {branch!r}")
+        self.in_channels, self.rank, self.out_channels = C, R, R
+        self.stride, self.groups = stride, groups
         if branch == "funnel":
-            self.branch = Bottleneck(C, R, R, stride=stride, shortcut="none").branch
+            self.branch = Bottleneck(C, R, R, stride=stride, groups=groups,
+                                     shortcut="none").branch
         else:
             self.branch = nn.Sequential(ConvBN(C, C, 1), ConvBN(C, R, 3, stride),
                                         ConvBN(R, R, 1, relu=False))
-        self.shortcut = ConvBN(C, R, 3 if shortcut == "conv3x3" else 1, stride, relu=False)
+        self.shortcut = ConvBN(C, R, 3 if shortcut == "conv3x3" else 1, stride,
+                               groups=shortcut_groups, relu=False)
         self.out_act = nn.ReLU(inplace=True)
-        self._branch_kind = branch
+
+    @property
+    def kr_ratio(self) -> float:
+        """t = K / R = 1."""
+        return self.out_channels / self.rank
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out_act(self.branch(x) + self.shortcut(x))
@@ -129,18 +138,11 @@ class FunnelBlockA(nn.Module):
         return self.shortcut.output_size(input_size)
 
     def cost(self, input_size: Sequence[int]) -> Cost:
-        """Closed-form parameters and MACs for an (H, W) input."""
-        size = tuple(input_size)
-        out = tuple(conv_output_size(s, 3, self.stride) for s in size)
-        if self._branch_kind == "funnel":
-            # The bottleneck without shortcut: its own closed form includes the output ReLU.
-            total = Bottleneck(self.in_channels, self.rank, self.rank, stride=self.stride,
-                               shortcut="none").cost(size)
-        else:
-            first, middle, last = self.branch
-            total = (first.cost(size) + middle.cost(size) + last.cost(out)
-                     + Cost(0, self.rank * out[0] * out[1]))
-        return total + self.shortcut.cost(size)
+        """Closed-form parameters and MACs for an (H, W) input: branch, shortcut, output
+        ReLU."""
+        branch, _, out = _chain_cost(self.branch, input_size, self.in_channels)
+        shortcut, _, _ = _chain_cost([self.shortcut], input_size)
+        return branch + shortcut + activation_cost(self.out_channels, math.prod(out))
 
 
 class KRResNet41(StagedNet):
@@ -157,31 +159,30 @@ class KRResNet41(StagedNet):
     Input (N, in_channels, H, W) (H = W = 32 in the paper); output (N, num_classes) logits.
     """
 
+    T_VALUES = T_VALUES
+    Design = ResNet41Design
+    design: ResNet41Design
+
     def __init__(self, t: int, num_classes: int = 10, design: ResNet41Design | None = None,
                  in_channels: int = 3) -> None:
         super().__init__()
-        self.t = check_t(t, T_VALUES)
-        self.num_classes = check_num_classes(num_classes)
-        in_channels = check_int(in_channels, "in_channels")
-        if design is not None and not isinstance(design, ResNet41Design):
-            raise TypeError(f"design must be a ResNet41Design or None, got {design!r}")
-        self.design = design = design or ResNet41Design()
-        self.stem = ConvBN(in_channels, design.stem, 3)
-        self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()
-        stages, C = [], design.stem
-        for g, (R, n) in enumerate(zip(design.ranks, design.blocks)):
-            K, stride = self.t * R, 1 if g == 0 else 2
-            if self.t == 1 and (g > 0 or design.revise_first_group):
-                first = FunnelBlockA(C, R, stride, design.block_a_t1, design.shortcut_t1)
-            else:
-                first = Bottleneck(C, R, K, stride=stride,
-                                   shortcut="projection" if C != K or stride > 1 else "auto")
-            stages.append(nn.Sequential(first, *(Bottleneck(K, R, K) for _ in range(n - 1))))
-            C = K
-        self.stages = nn.Sequential(*stages)
-        self.final = nn.Identity()
-        self.head = ClassifierHead(C, self.num_classes)
-        he_init(self)
+        self._assemble(t, num_classes, design, in_channels)
+
+    def stage_plan(self) -> list[tuple[int, int, int]]:
+        """R, blocks and stride (1, 2, 2) of the three groups."""
+        return [(R, n, 1 if g == 0 else 2)
+                for g, (R, n) in enumerate(zip(self.design.ranks, self.design.blocks))]
+
+    def make_block(self, stage: int, index: int, in_channels: int, rank: int,
+                   stride: int) -> nn.Module:
+        """Block A (index 0) or a Block B of group ``stage``."""
+        design, C, K = self.design, in_channels, self.t * rank
+        if index > 0:
+            return Bottleneck(K, rank, K)
+        if self.t == 1 and (stage > 0 or design.revise_first_group):
+            return FunnelBlockA(C, rank, stride, design.block_a_t1, design.shortcut_t1)
+        return Bottleneck(C, rank, K, stride=stride,
+                          shortcut="projection" if C != K or stride > 1 else "auto")
 
 
 def kr_resnet41(t: int, num_classes: int = 10, **design: object) -> KRResNet41:

@@ -23,6 +23,7 @@ inference mode.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -31,8 +32,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._validation import check_bool, check_int
-from ..blocks.costs import Cost
-from .kr_layers import ClassifierHead, ConvBN, check_num_classes, check_t, he_init
+from ..blocks.costs import Cost, activation_cost
+from .kr_layers import ClassifierHead, ConvBN, _chain_cost, check_num_classes, check_t, he_init
 
 __all__ = ["BasicBlock3d", "BottleneckB3d", "KRResNet3D18", "T_VALUES", "kr_resnet3d18",
            "load_pretrained_backbone", "PRETRAINED_FILE"]
@@ -104,15 +105,14 @@ class BottleneckB3d(nn.Module):
             out = out + _zero_pad_shortcut(x, self.out_channels, 1)
         return self.out_act(out)
 
+    def output_size(self, input_size: Sequence[int]) -> tuple[int, ...]:
+        """(T, H, W) for a (T, H, W) input (stride 1: the same)."""
+        return tuple(input_size)
+
     def cost(self, input_size: Sequence[int]) -> Cost:
-        """Closed-form parameters and MACs for a (T, H, W) input (stride 1: same size)."""
-        positions = 1
-        for s in input_size:
-            positions *= s
-        total = Cost()
-        for layer in self.branch:
-            total += layer.cost(input_size)
-        return total + Cost(0, self.out_channels * positions)
+        """Closed-form parameters and MACs for a (T, H, W) input: branch and output ReLU."""
+        branch, _, size = _chain_cost(self.branch, input_size, self.in_channels)
+        return branch + activation_cost(self.out_channels, math.prod(size))
 
 
 class KRResNet3D18(nn.Module):
@@ -182,10 +182,8 @@ class KRResNet3D18(nn.Module):
     def added_cost(self, feature_size: Sequence[int] = (1, 4, 4)) -> Cost:
         """Parameters and MACs of the added blocks and the FC layer (Table 2's "#Added"),
         for backbone features of size (T, H, W) — (1, 4, 4) for 16×112×112 clips."""
-        total = Cost()
-        for block in self.blocks:
-            total += block.cost(feature_size)
-        return total + self.head.cost(feature_size)
+        blocks, _, size = _chain_cost(self.blocks, feature_size)
+        return blocks + self.head.cost(size)
 
 
 def kr_resnet3d18(t: int, num_classes: int = 101, **options: object) -> KRResNet3D18:

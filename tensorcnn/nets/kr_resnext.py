@@ -29,31 +29,20 @@ reading (stem 24, R = 58, 116, 232, cardinality 29), which is 18–37% short of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import torch
 from torch import nn
 
 from .._validation import check_bool, check_int
-from ..blocks import Bottleneck, resnext_bottleneck
-from ..blocks.costs import Cost
-from .kr_layers import (
-    ClassifierHead,
-    ConvBN,
-    StagedNet,
-    check_num_classes,
-    check_t,
-    check_triple,
-    he_init,
-)
+from ..blocks import resnext_bottleneck
+from .kr_layers import ConvBN, StagedNet, check_triple
+from .kr_resnet import SHORTCUTS_T1, FunnelBlockA
 
 __all__ = ["GroupedFunnelBlockA", "KRResNeXt", "ResNeXtDesign", "SHUFFLE_WIDTHS", "T_VALUES",
            "kr_resnext", "kr_resnext_shufflewidths"]
 
 #: The t = K/R of 003 Table 3.
 T_VALUES = (1, 2, 4)
-SHORTCUTS_T1 = ("conv3x3", "projection")
 
 
 @dataclass(frozen=True)
@@ -124,54 +113,21 @@ SHUFFLE_WIDTHS = dict(stem=24, max_pool=False, first_stride=2, ranks=(58, 116, 2
                       cardinality=29, shortcut_t1="projection")
 
 
-class GroupedFunnelBlockA(nn.Module):
+class GroupedFunnelBlockA(FunnelBlockA):
     """First block of a t = 1 group: K = R output channels, stride ``stride``.
 
-    Branch: 1×1 C→R, 3×3 grouped R→R (``groups``, stride), 1×1 R→R — the ResNeXt
-    bottleneck with K = R and no shortcut of its own. Shortcut: a 3×3 (``"conv3x3"``) or
-    1×1 (``"projection"``) stride-s conv (``shortcut_groups`` groups) + BN from C to R.
-    Output ReLU(branch(x) + shortcut(x)), shape (N, R, ⌊(H−1)/s⌋+1, ⌊(W−1)/s⌋+1).
+    The 41-layer network's :class:`~tensorcnn.nets.kr_resnet.FunnelBlockA` with the 3×3
+    conv of its branch grouped. Branch: 1×1 C→R, 3×3 grouped R→R (``groups``, stride),
+    1×1 R→R — the ResNeXt bottleneck with K = R and no shortcut of its own. Shortcut: a
+    3×3 (``"conv3x3"``) or 1×1 (``"projection"``) stride-s conv (``shortcut_groups``
+    groups) + BN from C to R. Output ReLU(branch(x) + shortcut(x)), shape
+    (N, R, ⌊(H−1)/s⌋+1, ⌊(W−1)/s⌋+1).
     """
 
     def __init__(self, in_channels: int, rank: int, stride: int, groups: int,
                  shortcut: str = "conv3x3", shortcut_groups: int = 1) -> None:
-        super().__init__()
-        C, R = check_int(in_channels, "in_channels"), check_int(rank, "rank")
-        stride, groups = check_int(stride, "stride"), check_int(groups, "groups")
-        if shortcut not in SHORTCUTS_T1:
-            raise ValueError(f"shortcut must be one of {SHORTCUTS_T1}, got {shortcut!r}")
-        shortcut_groups = check_int(shortcut_groups, "shortcut_groups")
-        if C % shortcut_groups or R % shortcut_groups:
-            raise ValueError(f"shortcut_groups must divide in_channels = {C} and rank = {R}, "
-                             f"got {shortcut_groups}")
-        if R % groups:
-            raise ValueError(f"groups must divide rank = {R}, got {groups}")
-        self.in_channels, self.rank, self.out_channels = C, R, R
-        self.stride, self.groups = stride, groups
-        self.branch = Bottleneck(C, R, R, stride=stride, groups=groups, shortcut="none").branch
-        self.shortcut = ConvBN(C, R, 3 if shortcut == "conv3x3" else 1, stride,
-                               groups=shortcut_groups, relu=False)
-        self.out_act = nn.ReLU(inplace=True)
-
-    @property
-    def kr_ratio(self) -> float:
-        """t = K / R = 1."""
-        return self.out_channels / self.rank
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out_act(self.branch(x) + self.shortcut(x))
-
-    def output_size(self, input_size: Sequence[int]) -> tuple[int, ...]:
-        """(H_out, W_out) for an (H, W) input."""
-        return self.shortcut.output_size(input_size)
-
-    def cost(self, input_size: Sequence[int]) -> Cost:
-        """Closed-form parameters and MACs for an (H, W) input."""
-        size = tuple(input_size)
-        # The bottleneck without shortcut: its own closed form includes the output ReLU.
-        branch = Bottleneck(self.in_channels, self.rank, self.rank, stride=self.stride,
-                            groups=self.groups, shortcut="none").cost(size)
-        return branch + self.shortcut.cost(size)
+        super().__init__(in_channels, rank, stride, "funnel", shortcut, groups=groups,
+                         shortcut_groups=shortcut_groups)
 
 
 class KRResNeXt(StagedNet):
@@ -187,35 +143,35 @@ class KRResNeXt(StagedNet):
     Input (N, in_channels, H, W) (32×32 in the paper); output (N, num_classes) logits.
     """
 
+    T_VALUES = T_VALUES
+    Design = ResNeXtDesign
+    design: ResNeXtDesign
+
     def __init__(self, t: int, num_classes: int = 10, design: ResNeXtDesign | None = None,
                  in_channels: int = 3) -> None:
         super().__init__()
-        self.t = check_t(t, T_VALUES)
-        self.num_classes = check_num_classes(num_classes)
-        in_channels = check_int(in_channels, "in_channels")
-        if design is not None and not isinstance(design, ResNeXtDesign):
-            raise TypeError(f"design must be a ResNeXtDesign or None, got {design!r}")
-        self.design = design = design or ResNeXtDesign()
-        self.stem = ConvBN(in_channels, design.stem, design.stem_kernel)
-        self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()
-        stages, C, g = [], design.stem, design.cardinality
-        for s, (R, n) in enumerate(zip(design.ranks, design.blocks)):
-            K = self.t * R
-            stride = design.first_stride if s == 0 else 2
-            if self.t == 1 and (s > 0 or design.revise_first_group):
-                first = GroupedFunnelBlockA(C, R, stride, g, design.shortcut_t1,
-                                            design.shortcut_groups_t1)
-            else:
-                first = resnext_bottleneck(
-                    C, g, R // g, K, stride=stride,
-                    shortcut="projection" if C != K or stride > 1 else "auto")
-            blocks = [first] + [resnext_bottleneck(K, g, R // g, K) for _ in range(n - 1)]
-            stages.append(nn.Sequential(*blocks))
-            C = K
-        self.stages = nn.Sequential(*stages)
-        self.final = nn.Identity()
-        self.head = ClassifierHead(C, self.num_classes)
-        he_init(self)
+        self._assemble(t, num_classes, design, in_channels)
+
+    def make_stem(self, in_channels: int) -> ConvBN:
+        """A ``stem_kernel``² conv of ``stem`` channels (+ BN + ReLU)."""
+        return ConvBN(in_channels, self.design.stem, self.design.stem_kernel)
+
+    def stage_plan(self) -> list[tuple[int, int, int]]:
+        """R, blocks and stride (``first_stride``, 2, 2) of the three groups."""
+        return [(R, n, self.design.first_stride if s == 0 else 2)
+                for s, (R, n) in enumerate(zip(self.design.ranks, self.design.blocks))]
+
+    def make_block(self, stage: int, index: int, in_channels: int, rank: int,
+                   stride: int) -> nn.Module:
+        """The first block (index 0) or an identity-shortcut block of group ``stage``."""
+        design, C, K, g = self.design, in_channels, self.t * rank, self.design.cardinality
+        if index > 0:
+            return resnext_bottleneck(K, g, rank // g, K)
+        if self.t == 1 and (stage > 0 or design.revise_first_group):
+            return GroupedFunnelBlockA(C, rank, stride, g, design.shortcut_t1,
+                                       design.shortcut_groups_t1)
+        return resnext_bottleneck(C, g, rank // g, K, stride=stride,
+                                  shortcut="projection" if C != K or stride > 1 else "auto")
 
 
 def kr_resnext(t: int, num_classes: int = 10, **design: object) -> KRResNeXt:

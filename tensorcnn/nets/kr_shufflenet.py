@@ -24,15 +24,7 @@ from torch import nn
 from .._validation import check_bool, check_int
 from ..blocks import ShuffleV2Unit, channel_shuffle
 from ..blocks.costs import Cost
-from .kr_layers import (
-    ClassifierHead,
-    ConvBN,
-    StagedNet,
-    check_num_classes,
-    check_t,
-    check_triple,
-    he_init,
-)
+from .kr_layers import ConvBN, StagedNet, _chain_cost, check_triple
 
 __all__ = ["DownUnitT1", "KRShuffleNet", "ShuffleNetDesign", "T_VALUES", "kr_shufflenet"]
 
@@ -94,9 +86,9 @@ class DownUnitT1(nn.Module):
         super().__init__()
         unit = ShuffleV2Unit(in_channels, rank, out_channels, stride=2)
         self.in_channels, self.rank, self.out_channels = in_channels, rank, out_channels
+        self.unit_out_channels = unit.unit_out_channels
         self.branch1 = ConvBN(in_channels, out_channels, 3, 2)
         self.branch2 = unit.branch2
-        self._unit = (in_channels, rank, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return channel_shuffle(torch.cat((self.branch1(x), self.branch2(x)), dim=1), 2)
@@ -105,15 +97,9 @@ class DownUnitT1(nn.Module):
         return self.branch1.output_size(input_size)
 
     def cost(self, input_size: Sequence[int]) -> Cost:
-        """Closed form: the shared unit's minus its standard first branch, plus the 3×3."""
-        C, R, K = self._unit
-        out = self.output_size(input_size)
-        with torch.device("meta"):
-            standard = ShuffleV2Unit(C, R, K, stride=2).cost(tuple(input_size))
-            dw = ConvBN(C, C, 3, 2, groups=C, relu=False).cost(input_size)
-            pw = ConvBN(C, K, 1).cost(out)
-        return Cost(standard.params - dw.params - pw.params,
-                    standard.macs - dw.macs - pw.macs) + self.branch1.cost(input_size)
+        """Closed form: the two branches' (the shuffle and the concatenation are free)."""
+        branch2, _, _ = _chain_cost(self.branch2, input_size, self.in_channels)
+        return self.branch1.cost(input_size) + branch2
 
 
 class KRShuffleNet(StagedNet):
@@ -129,29 +115,36 @@ class KRShuffleNet(StagedNet):
     Input (N, in_channels, H, W) (32×32 in the paper); output (N, num_classes) logits.
     """
 
+    T_VALUES = T_VALUES
+    Design = ShuffleNetDesign
+    design: ShuffleNetDesign
+
     def __init__(self, t: int, num_classes: int = 10, design: ShuffleNetDesign | None = None,
                  in_channels: int = 3) -> None:
         super().__init__()
-        self.t = check_t(t, T_VALUES)
-        self.num_classes = check_num_classes(num_classes)
-        in_channels = check_int(in_channels, "in_channels")
-        if design is not None and not isinstance(design, ShuffleNetDesign):
-            raise TypeError(f"design must be a ShuffleNetDesign or None, got {design!r}")
-        self.design = design = design or ShuffleNetDesign()
-        self.stem = ConvBN(in_channels, design.stem, 3, design.stem_stride)
-        self.pool = nn.MaxPool2d(3, 2, 1) if design.max_pool else nn.Identity()
-        stages, C = [], design.stem
-        for R, n in zip(design.ranks, design.units):
-            K = self.t * R
-            units = [DownUnitT1(C, R, K) if self.t == 1 and design.down_branch_t1 == "conv3x3"
-                     else ShuffleV2Unit(C, R, K, stride=2)]
-            units += [ShuffleV2Unit(2 * K, R, K) for _ in range(n - 1)]
-            stages.append(nn.Sequential(*units))
-            C = 2 * K
-        self.stages = nn.Sequential(*stages)
-        self.final = ConvBN(C, design.final_conv, 1) if design.final_conv else nn.Identity()
-        self.head = ClassifierHead(design.final_conv or C, self.num_classes)
-        he_init(self)
+        self._assemble(t, num_classes, design, in_channels)
+
+    def make_stem(self, in_channels: int) -> ConvBN:
+        """A 3×3 conv of ``stem`` channels with stride ``stem_stride`` (+ BN + ReLU)."""
+        return ConvBN(in_channels, self.design.stem, 3, self.design.stem_stride)
+
+    def stage_plan(self) -> list[tuple[int, int, int]]:
+        """R, units and stride 2 of the three stages."""
+        return [(R, n, 2) for R, n in zip(self.design.ranks, self.design.units)]
+
+    def make_block(self, stage: int, index: int, in_channels: int, rank: int,
+                   stride: int) -> nn.Module:
+        """The stride-2 unit (index 0) or a stride-1 unit keeping 2K channels."""
+        K = self.t * rank
+        if index > 0:
+            return ShuffleV2Unit(in_channels, rank, K)
+        if self.t == 1 and self.design.down_branch_t1 == "conv3x3":
+            return DownUnitT1(in_channels, rank, K)
+        return ShuffleV2Unit(in_channels, rank, K, stride=2)
+
+    def final_channels(self) -> int:
+        """``final_conv`` (0: none)."""
+        return self.design.final_conv
 
 
 def kr_shufflenet(t: int, num_classes: int = 10, **design: object) -> KRShuffleNet:
