@@ -9,6 +9,7 @@ from typing import Any
 
 from .._figures import save_figure
 from ..training import write_records
+from .config import AblationConfig
 from .runner import AblationResult, config_dict
 
 __all__ = ["format_table", "plot_curves", "write_results"]
@@ -25,31 +26,90 @@ def format_table(table: list[dict[str, Any]], dataset: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_curves(records: list[dict[str, Any]], path: str | Path) -> Path:
-    """Train loss and test accuracy per epoch, one line per (t, seed), colour by t."""
+_SEED_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v"),
+                ((0, (1, 1)), "P"), ((0, (8, 2)), "X"))
+
+
+def _curves_title(config: AblationConfig) -> str:
+    """Title of ``curves.png``: network, data set and the training settings of ``config``."""
+    if not isinstance(config, AblationConfig):
+        raise TypeError(f"config must be an AblationConfig, got {config!r}")
+    data = config.dataset + (f", first {config.max_train} training images"
+                             if config.max_train else "")
+    return (f"{config.network} on {data}: {config.epochs} epochs, batch {config.batch_size}, "
+            f"lr {config.lr:g}")
+
+
+def _plain_log_formatter(base: type) -> Any:
+    """A ``LogFormatter`` (which ticks it labels unchanged) writing ``f"{value:g}"``."""
+
+    class PlainLog(base):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    return PlainLog(labelOnlyBase=False)
+
+
+def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
+    """Train loss and test accuracy per epoch: one line per (t, seed), colour by t, line
+    style and marker by seed, all in one legend.
+
+    Parameters
+    ----------
+    records : list of dict
+        One per (t, seed, epoch) with ``t``, ``seed``, ``epoch`` (0-based, as the harness
+        and ``records.csv`` count), ``train_loss`` and ``test_accuracy`` (a fraction), as
+        :func:`~tensorcnn.ablation.runner.run_ablation` returns them.
+    path : path
+        The PNG written.
+    title : str
+        Figure title; :func:`write_results` gives the network, the data set and the
+        training settings of the run's configuration. Default "K/R ablation".
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogFormatter, MaxNLocator
 
+    if not records:
+        raise ValueError("records must hold at least one (t, seed, epoch) record, got none")
     path = Path(path)
     ts = sorted({r["t"] for r in records})
+    seeds = sorted({r["seed"] for r in records})
     # viridis up to 0.85: its yellow end is hard to see on white.
     colours = {t: plt.cm.viridis(0.85 * i / max(len(ts) - 1, 1)) for i, t in enumerate(ts)}
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for (t, seed) in sorted({(r["t"], r["seed"]) for r in records}):
+    styles = {seed: _SEED_STYLES[i % len(_SEED_STYLES)] for i, seed in enumerate(seeds)}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    runs = sorted({(r["t"], r["seed"]) for r in records})
+    for t, seed in runs:
         run = sorted((r for r in records if r["t"] == t and r["seed"] == seed),
                      key=lambda r: r["epoch"])
-        epochs = [r["epoch"] + 1 for r in run]
-        label = f"t = {t}" if seed == min(r["seed"] for r in records if r["t"] == t) else None
-        axes[0].plot(epochs, [r["train_loss"] for r in run], color=colours[t], label=label)
-        axes[1].plot(epochs, [100 * r["test_accuracy"] for r in run], color=colours[t],
-                     label=label)
-    axes[0].set(xlabel="epoch", ylabel="train loss", yscale="log")
-    axes[1].set(xlabel="epoch", ylabel="test accuracy (%)")
+        epochs = [r["epoch"] for r in run]
+        ls, marker = styles[seed]
+        common = dict(color=colours[t], ls=ls, marker=marker, ms=4, lw=1.2,
+                      markevery=max(1, len(run) // 12), label=f"t = {t}, seed {seed}")
+        axes[0].plot(epochs, [r["train_loss"] for r in run], **common)
+        axes[1].plot(epochs, [100 * r["test_accuracy"] for r in run], **common)
+    axes[0].set(xlabel="epoch (0-based, as in records.csv)", ylabel="train loss",
+                yscale="log", title="train loss")
+    axes[1].set(xlabel="epoch (0-based, as in records.csv)", ylabel="test accuracy (%)",
+                title="test accuracy")
+    # plain numbers on the log axis ("2", "0.05"), not "2 × 10⁰" or "5e-02"
+    axes[0].yaxis.set_major_formatter(_plain_log_formatter(LogFormatter))
+    axes[0].yaxis.set_minor_formatter(_plain_log_formatter(LogFormatter))
     for ax in axes:
-        ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                   ncol=1 if len(runs) <= 12 else 2, title="colour: t, style: seed",
+                   title_fontsize=7)
+    fig.suptitle(title or "K/R ablation", fontsize=10)
     return save_figure(fig, path)
 
 
@@ -62,7 +122,8 @@ def write_results(result: AblationResult, out_dir: str | Path) -> dict[str, Path
     paths["table_md"].write_text(format_table(result.table, result.config.dataset))
     paths["table_csv"] = write_records(result.table, out / "table.csv")
     paths["records"] = write_records(result.records, out / "records.csv")
-    paths["curves"] = plot_curves(result.records, out / "curves.png")
+    paths["curves"] = plot_curves(result.records, out / "curves.png",
+                                  _curves_title(result.config))
     paths["config"].write_text(json.dumps({**config_dict(result.config),
                                            "seconds": result.seconds}, indent=2) + "\n")
     return paths

@@ -135,7 +135,7 @@ def plot_gamma(rows, path):
     import matplotlib.pyplot as plt
 
     names = list(dict.fromkeys(r["dataset"] for r in rows))
-    fig, axes = plt.subplots(len(names), 2, figsize=(9, 3.2 * len(names)), squeeze=False)
+    fig, axes = plt.subplots(len(names), 2, figsize=(10, 3.6 * len(names)), squeeze=False)
     for (ax_loss, ax_cost), name in zip(axes, names, strict=True):
         sub = [r for r in rows if r["dataset"] == name]
         base = [r for r in sub if r["gamma"] is None]
@@ -144,18 +144,31 @@ def plot_gamma(rows, path):
             vals = [np.array([r[key] for r in sub if r["gamma"] == g]) for g in gammas]
             mean = np.array([v.mean() for v in vals])
             sd = np.array([v.std(ddof=1) if v.size > 1 else 0.0 for v in vals])
-            ax.plot(gammas, mean, "o-", label="sign variance + GC")
-            ax.fill_between(gammas, mean - sd, mean + sd, alpha=0.3,
-                            label="± 1 sd over repetitions")
+            ax.plot(gammas, mean, "o-", label="sign variance + GC (mean)")
+            if np.any(sd > 0):  # a band of zero width is not drawn, so not in the legend
+                ax.fill_between(gammas, mean - sd, mean + sd, alpha=0.3,
+                                label=f"± 1 sd over {max(v.size for v in vals)} repetitions")
             b = np.array([r[key] for r in base])
             ax.axhline(b.mean(), color="k", ls="--", label="no removal (baseline)")
             spread = b.std(ddof=1) if b.size > 1 else 0.0
-            ax.axhspan(b.mean() - spread, b.mean() + spread, color="k", alpha=0.1,
-                       label="baseline ± 1 sd over repetitions")
-            ax.set(xlabel="gamma", ylabel=key.replace("_", " "), title=name)
+            if spread > 0:
+                ax.axhspan(b.mean() - spread, b.mean() + spread, color="k", alpha=0.1,
+                           label="baseline ± 1 sd over repetitions")
+            ax.set(xlabel="gamma", ylabel=key.replace("_", " "))
+        ax_loss.set_title(f"{name}: final loss, increase over the baseline", fontsize=10)
+        ax_cost.set_title(f"{name}: cost of training", fontsize=10)
         ax_loss.set_ylabel("final loss - baseline (same repetition)")
         ax_cost.set_ylabel("cost: Σ over epochs of #inputs")
-        ax_loss.legend()
+        # one legend for both panels when they draw the same artists (the cost panel gets
+        # its own where it draws one more, e.g. a baseline band), in head room above
+        shown = [ax_loss]
+        if set(ax_cost.get_legend_handles_labels()[1]) - set(
+                ax_loss.get_legend_handles_labels()[1]):
+            shown.append(ax_cost)
+        for ax in shown:
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high + 0.5 * (high - low))
+            ax.legend(fontsize=8, loc="upper center", ncol=2)
     save_figure(fig, path)
 
 

@@ -123,7 +123,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
         if not settings:
             raise ValueError(f"no CP study setting among {list(names)}")
     panels.append(Panel("fig7_2_cp_kernels.png",
-                        "Fig. 7 (2): CP block, estimation error against K",
+                        "Fig. 7 (2): CP block, estimation error against 1/√n, one curve per K",
                         tuple(s.name for s in settings), r"$1/\sqrt{n}$"))
     return settings, panels
 

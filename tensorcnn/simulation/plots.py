@@ -10,48 +10,136 @@ from .._figures import save_figure
 __all__ = ["plot_error_curves", "plot_r2_by_truth", "plot_truth_curves"]
 
 
+#: A bound at least this many times the observed mean error at every n is called vacuous in
+#: the figure: true, but it says nothing about the size of the error.
+_VACUOUS_FACTOR = 10.0
+
+
+def _bound_note(ratios: dict) -> str:
+    """The second line of the bound panel's title: bound ÷ observed error, and vacuity."""
+    import numpy as np
+
+    ratios = {name: r for name, r in ratios.items() if r.size}
+    every = np.concatenate(list(ratios.values()))
+    span = (f"bound = {_times(every.min())} to {_times(every.max())} times the observed "
+            f"mean error")
+    vacuous = [name for name, r in ratios.items() if r.min() >= _VACUOUS_FACTOR]
+    if len(vacuous) == len(ratios):
+        return f"{span}: vacuous"
+    if vacuous:
+        return f"{span}; vacuous for {', '.join(vacuous)}"
+    return span
+
+
+def _times(value: float) -> str:
+    """``value`` to two digits, as mathtext ``a×10^k`` from 1000 up."""
+    if not value < 1000:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return rf"${mantissa}\times10^{{{int(exponent)}}}$"
+    return f"{value:.2g}"
+
+
 def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
                       xlabel: str = r"$\sqrt{d_M / n}$", show_bound: bool = True) -> Path:
-    """Mean error ± 1 sd per setting against x, the linear fit, and the bound if defined.
+    """Mean error ± 1 sd per setting against x with its least-squares line; the bound apart.
 
-    The bound is drawn on a second (right) axis: with the paper's constants it is several
-    orders of magnitude above the errors; where it is vacuous (c_u = 0) the legend says so.
+    Left (or only) panel, linear axes: per setting the mean error ± 1 sd over the
+    replications at each n, and the least-squares line of the means against x (dotted; its
+    slope and R² in the legend). Where ``show_bound`` and a setting's bound is defined, a
+    right panel with a log y-axis draws the theorem's bound (dashed) with the same means
+    (solid), so the gap between them is seen as it is; its title gives bound ÷ error and
+    calls the bound vacuous where it is ten times the error or more at
+    every n. A setting whose bound is not defined (e.g. c_u = 0) gets a note in the figure,
+    no legend entry.
+
+    Parameters
+    ----------
+    summary : dict
+        A run's ``summary.json``: setting name -> entry with ``x``, ``mean``, ``sd`` (one
+        value per n), ``slope``, ``intercept``, ``r2`` (None with one n) and optionally
+        ``bound`` (``{"defined": True, "values": [...]}`` per n, or ``{"defined": False,
+        "reason": ...}``); keys starting with ``_`` are skipped.
+    path : path
+        The PNG written.
+    title : str
+        Figure title; default "mean estimation error against <xlabel>".
+    xlabel : str
+        The x quantity (matplotlib mathtext).
+    show_bound : bool
+        Draw (or note) the bounds.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.offsetbox import AnchoredText
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    bound_ax = None
-    notes = []
-    for name, entry in summary.items():
-        if name.startswith("_"):
-            continue
-        x = np.asarray(entry["x"])
-        mean, sd = np.asarray(entry["mean"]), np.asarray(entry["sd"])
-        line = ax.errorbar(x, mean, yerr=sd, marker="o", ms=4, capsize=3, lw=1.2,
-                           label=f"{name} (R² = {entry['r2']:.3f})")
-        color = line[0].get_color()
-        grid = np.linspace(x.min(), x.max(), 50)
-        ax.plot(grid, entry["slope"] * grid + entry["intercept"], ls=":", color=color, lw=1)
-        bound = entry.get("bound")
-        if show_bound and bound is not None:
-            if bound["defined"]:
-                if bound_ax is None:
-                    bound_ax = ax.twinx()
-                    bound_ax.set_ylabel("Theorem bound (dashed)")
-                bound_ax.plot(x, bound["values"], ls="--", color=color, lw=1)
-            else:
-                notes.append(name)
+    entries = [(name, entry) for name, entry in summary.items() if not name.startswith("_")]
+    if not entries:
+        raise ValueError("summary must hold at least one setting (a key not starting "
+                         "with '_'), got none")
+    bounds = {name: entry["bound"] for name, entry in entries
+              if show_bound and entry.get("bound") is not None}
+    defined = [name for name, bound in bounds.items() if bound["defined"]]
+    undefined = [name for name, bound in bounds.items() if not bound["defined"]]
+    if defined:
+        fig, (ax, bound_ax) = plt.subplots(1, 2, figsize=(11.5, 4.8))
+    else:
+        fig, ax = plt.subplots(figsize=(6.8, 4.8))
+        bound_ax = None
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ratios, handles = {}, []
+    for k, (name, entry) in enumerate(entries):
+        colour = colours[k % len(colours)]
+        x = np.asarray(entry["x"], dtype=float)
+        mean, sd = np.asarray(entry["mean"], dtype=float), np.asarray(entry["sd"], dtype=float)
+        handles.append(ax.errorbar(x, mean, yerr=sd, marker="o", ms=4, capsize=3, lw=1.2,
+                                   color=colour, label=f"{name}: mean ± 1 sd"))
+        if entry.get("slope") is not None:
+            grid = np.linspace(x.min(), x.max(), 50)
+            handles += ax.plot(grid, entry["slope"] * grid + entry["intercept"], ls=":",
+                               color=colour, lw=1.2,
+                               label=f"{name}: least-squares line (slope "
+                               f"{entry['slope']:.3g}, R² {entry['r2']:.3f})")
+        if bound_ax is not None and name in defined:
+            values = np.asarray(bounds[name]["values"], dtype=float)
+            bound_ax.plot(x, values, ls="--", color=colour, lw=1.2, label=f"{name}: bound")
+            bound_ax.plot(x, mean, ls="-", marker="o", ms=3, color=colour, lw=1.0,
+                          label=f"{name}: observed mean")
+            positive = mean > 0
+            ratios[name] = values[positive] / mean[positive]
     ax.set_xlabel(xlabel)
     ax.set_ylabel(r"mean $\|\hat W - W^*\|_F$ (± 1 sd)")
-    if notes:
-        ax.plot([], [], ls="--", color="grey",
-                label=f"bound vacuous (c_u = 0): {', '.join(notes)}")
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title(title)
+    ax.legend(handles=handles, fontsize=7, loc="upper left")
+    ax.grid(alpha=0.3)
+    heading = title or f"mean estimation error against {xlabel}"
+    if bound_ax is not None:
+        fig.suptitle(heading, fontsize=11)
+        ax.set_title("observed error (linear scale)", fontsize=9)
+        bound_ax.set_yscale("log")
+        bound_ax.set_xlabel(xlabel)
+        bound_ax.set_ylabel("error or bound (log scale)")
+        note = _bound_note(ratios) if any(r.size for r in ratios.values()) else ""
+        bound_ax.set_title("theorem bound (dashed) and observed mean (solid)"
+                           + (f"\n{note}" if note else ""), fontsize=9)
+        bound_ax.legend(fontsize=7, loc="best")
+        bound_ax.grid(alpha=0.3, which="both")
+    else:
+        ax.set_title(heading)
+    if undefined:
+        reasons = {bounds[n].get("reason", "").split(":")[0].strip() for n in undefined}
+        why = "; ".join(sorted(r for r in reasons if r)) or "its constants"
+        box = AnchoredText(f"no bound drawn for {', '.join(undefined)}:\nnot defined "
+                           f"({why}), i.e. vacuous", loc="lower right",
+                           prop=dict(fontsize=7), frameon=True)
+        box.patch.set_alpha(0.85)
+        (bound_ax or ax).add_artist(box)
     return save_figure(fig, path)
 
 
@@ -68,24 +156,28 @@ def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float
     import numpy as np
 
     names = list(dict.fromkeys(row["setting"] for row in rows))
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.9 * len(names) + 2.0), 4.2))
+    fig, ax = plt.subplots(figsize=(max(4.8, 0.9 * len(names) + 2.0), 4.4))
     jitter = np.random.default_rng(0)   # fixed: the figure is reproducible
-    labels, lowest = [], threshold
+    labels, lowest, labelled = [], threshold, set()
     for column, name in enumerate(names):
         r2 = np.array([row["r2"] for row in rows if row["setting"] == name])
         x = column + jitter.uniform(-0.15, 0.15, r2.size)
         low = r2 < threshold
-        ax.scatter(x[~low], r2[~low], s=12, color="tab:blue")
-        ax.scatter(x[low], r2[low], s=12, color="tab:red")
+        for part, colour, label in ((~low, "tab:blue", f"R² ≥ {threshold}"),
+                                    (low, "tab:red", f"R² < {threshold}")):
+            if part.any():   # a legend entry only for points drawn, once
+                ax.scatter(x[part], r2[part], s=12, color=colour,
+                           label=None if label in labelled else label)
+                labelled.add(label)
         labels.append(f"{name}\n{np.mean(~low):.0%}")
         lowest = min(lowest, float(r2.min()))
-    ax.axhline(threshold, ls="--", color="grey", lw=1, label=f"R² = {threshold}")
+    ax.axhline(threshold, ls="--", color="grey", lw=1, label=f"threshold R² = {threshold}")
     ax.set_xticks(range(len(names)), labels)
     ax.set_ylim(lowest - 0.01, 1.0)
     ax.set_ylabel(r"R² of mean error against $\sqrt{d_M / n}$")
-    ax.set_title(title or f"one point per truth draw; under each setting: share with "
-                 f"R² ≥ {threshold}", fontsize=9)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xlabel(f"setting, and its share of draws with R² ≥ {threshold}")
+    ax.set_title(title or "R² of each truth draw of W* (one point each)", fontsize=9)
+    ax.legend(fontsize=8, loc="best")
     return save_figure(fig, path)
 
 
@@ -114,12 +206,19 @@ def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
         truths = summary[name]["truths"]
         x = np.asarray(truths["x"])
         fixed = truths["seeds"][0]
+        labelled = set()
         for draw in truths["draws"]:
             low = draw["r2"] < truths["threshold"]
             bold = draw["seed"] == fixed
+            label = (f"the run's truth (seed {fixed})" if bold else "other draws of W*")
+            if low:
+                label += f", R² < {truths['threshold']}"
             ax.plot(x, draw["mean"], marker="o" if bold else None, ms=3,
                     lw=2.0 if bold else 0.8, alpha=1.0 if bold else 0.6,
-                    color="tab:red" if low else ("black" if bold else "tab:blue"))
+                    color="tab:red" if low else ("black" if bold else "tab:blue"),
+                    label=None if label in labelled else label)
+            labelled.add(label)
+        ax.legend(fontsize=7, loc="upper left")
         ax.set_title(f"{name}: R² ≥ {truths['threshold']} for "
                      f"{truths['share_at_least']:.0%} of {truths['n_truths']} truths",
                      fontsize=9)
@@ -127,6 +226,6 @@ def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
         ax.set_ylabel(r"mean $\|\hat W - W^*\|_F$")
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)
-    if title:
-        fig.suptitle(title, fontsize=10)
+    what = "mean error of each draw of the truth W*"
+    fig.suptitle(f"{title}: {what}" if title else what, fontsize=10)
     return save_figure(fig, path)
