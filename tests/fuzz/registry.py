@@ -180,11 +180,13 @@ def all_of(*checks: Callable[[Any, dict[str, Any]], None]):
 
 def registry() -> tuple[list[Entry], list[Exempt]]:
     """All entries and exemptions, from the ``entries_*`` modules of this package."""
-    from . import entries_core, entries_nets, entries_others
+    from . import (entries_core, entries_nets, entries_others, entries_simulation,
+                   entries_sparsity, entries_training)
 
     entries: list[Entry] = []
     exempt: list[Exempt] = []
-    for module in (entries_core, entries_nets, entries_others):
+    for module in (entries_core, entries_nets, entries_others, entries_simulation,
+                   entries_sparsity, entries_training):
         entries += module.ENTRIES
         exempt += module.EXEMPT
     return entries, exempt
