@@ -12,6 +12,7 @@ import argparse
 import sys
 
 import numpy as np
+from _report import report
 
 from tensorcnn import CNNSpec
 from tensorcnn.cnn import network_forward
@@ -62,10 +63,9 @@ def check(kind, input_shape, kernel_shape, pool_shape, n_kernels, ranks, rng):
     output_gap = float(np.abs(network_forward(reduced, X, A_tilde, B_tilde).numpy() - y).max())
     scale = max(1.0, float(np.abs(W_X).max()), float(np.abs(y).max()))
     ok = max(weight_gap, output_gap) <= TOLERANCE * scale and A_tilde.shape[0] == R < n_kernels
-    print(f"{kind:<7}{str(input_shape):<15}{str(kernel_shape):<12}K={n_kernels:<3}"
-          f"R={R:<3}max|ΔW_X|={weight_gap:.1e}  max|Δy|={output_gap:.1e}  "
-          + ("ok" if ok else "FAILED"))
-    return ok
+    return ok, (f"{kind:<7}{str(input_shape):<15}{str(kernel_shape):<12}K={n_kernels:<3}"
+                f"R={R:<3}max|ΔW_X|={weight_gap:.1e}  max|Δy|={output_gap:.1e}  "
+                + ("ok" if ok else "FAILED"))
 
 
 def main(argv=None) -> int:
@@ -75,16 +75,16 @@ def main(argv=None) -> int:
                         help="(a) Tucker, (b) CP, or both (default)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    print("Corollary 1 of 003: a K-kernel Tucker/CP-compressed CNN equals its R-kernel "
-          f"reduction (tolerance {TOLERANCE:g} x scale, float64)")
     kinds = {"a": ["tucker"], "b": ["cp"], "both": ["tucker", "cp"]}[args.part]
-    verdicts = {}
-    for kind in kinds:
-        verdicts[kind] = all([check(*case, rng=rng) for case in CASES if case[0] == kind])
-    print("; ".join(f"({'a' if k == 'tucker' else 'b'}) {k}: {'holds' if ok else 'FAILS'}"
-                    for k, ok in verdicts.items()))
-    return 0 if all(verdicts.values()) else 1
-
+    failures, lines = [], []
+    for case in CASES:
+        if case[0] in kinds:
+            ok, line = check(*case, rng=rng)
+            lines.append(line)
+            if not ok:
+                failures.append(f"({'a' if case[0] == 'tucker' else 'b'}) {line}")
+    return report(failures, "Corollary 1 of 003: a K-kernel Tucker/CP-compressed CNN equals "
+                  f"its R-kernel reduction (tolerance {TOLERANCE:g} x scale, float64)", lines)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -20,6 +20,7 @@ import argparse
 import sys
 
 import numpy as np
+from _report import report
 
 from tensorcnn.bounds import bound_constants, error_bound
 from tensorcnn.bounds.theorems import sample_size_condition
@@ -45,7 +46,7 @@ def main() -> int:
     settings = theorem1_settings("iid") + theorem1_settings("var1")
     tasks = make_tasks(settings, args.reps, args.seed, n_points=args.points)
     rows, _ = run_sweep(tasks, workers=args.workers, progress=False)
-    failures = 0
+    failures, lines = [], []
     for setting in settings:
         _, transition = setting_truth(setting, args.seed)
         constants = bound_constants(setting.spec, transition)
@@ -56,19 +57,21 @@ def main() -> int:
         head = (f"{setting.name:8s} d_M={setting.n_params:3d} c_x={constants.c_x:.3f} "
                 f"C_x={constants.C_x:.3f} c_u={constants.c_u:.2e} C_u={constants.C_u:.3f}")
         if bound is None:
-            print(f"{head}  bound vacuous: {constants.reason}")
+            lines.append(f"{head}  bound vacuous: {constants.reason}")
             continue
         needed = sample_size_condition(constants, setting.n_params)
         ratio = errors / bound
         bad = int(np.sum(ratio > 1))
-        failures += bad
-        print(f"{head}  fits={len(mine)} max error/bound={ratio.max():.2e} "
+        failures += [f"{setting.name}: fit {i} (n = {n}) error/bound = {r:.2e}"
+                     for i, (n, r) in enumerate(zip(ns, ratio, strict=True)) if r > 1]
+        lines.append(f"{head}  fits={len(mine)} max error/bound={ratio.max():.2e} "
               f"n in [{ns.min()}, {ns.max()}] vs (κ_U/κ_L)² d_M = {needed:.2e} "
               f"({'met' if ns.min() >= needed else 'NOT met: the bound is checked anyway'})"
               f"  {'FAIL ' + str(bad) if bad else 'ok'}")
-    print("Theorem 1 bound holds for every fit" if failures == 0
-          else f"{failures} fits exceed the Theorem 1 bound")
-    return 0 if failures == 0 else 1
+    summary = ("Theorem 1 of 003: every fit's error under its bound (" +
+               ("it holds for every fit" if not failures
+                else f"{len(failures)} fits exceed the Theorem 1 bound") + "):")
+    return report(failures, summary, lines, unit="fits")
 
 
 if __name__ == "__main__":

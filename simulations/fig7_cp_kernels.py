@@ -1,4 +1,4 @@
-"""Fig. 7 (2) of 003: CP block, estimation error against K (App. A.5.1).
+"""Fig. 7 (2) of 003: CP block, estimation error against 1/√n, one curve per K (App. A.5.1).
 
 A thin wrapper of ``tensorcnn simulate cp-kernels``: every option of the CLI is accepted, e.g.
 
