@@ -215,6 +215,11 @@ def kron_to_matrix(W: Any, slow_shape: Sequence[int], fast_shape: Sequence[int])
         return tl.reshape(split, (math.prod(slow_shape), math.prod(fast_shape)))
 
 
+#: Below this many entries after the contracted mode, a mode product moves the mode last
+#: and does one matrix product (a copy) rather than one small product per lead index.
+SMALL_TRAIL = 16
+
+
 def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
                   transpose: bool = False) -> Any:
     """X ×_1 M_1 ⋯ ×_N M_N over the modes after ``n_lead`` batch modes, as matrix products.
@@ -263,6 +268,11 @@ def mode_products(tensor: Any, matrices: Sequence[Any], n_lead: int = 1,
         op = ops[j]
         if trail == 1:
             out = out.reshape(lead, size) @ op.T
+        elif trail < SMALL_TRAIL:
+            # few trailing entries: one product per lead index would be a loop of tiny
+            # products; bring the mode last (one copy) and do a single product instead
+            flat = out.reshape(lead, size, trail).swapaxes(1, 2).reshape(lead * trail, size)
+            out = (flat @ op.T).reshape(lead, trail, op.shape[0]).swapaxes(1, 2)
         else:
             out = op @ out.reshape(lead, size, trail)
         shape[axis] = op.shape[0]

@@ -12,6 +12,8 @@ from typing import Any
 
 from array_api_compat import array_namespace, device
 
+from ..tenalg import SMALL_TRAIL
+
 __all__ = ["lstsq", "mode_dot", "psd_solve", "select"]
 
 #: Eigenvalues below this fraction of a system's largest count as zero (the minimum-norm
@@ -107,6 +109,13 @@ def mode_dot(tensor: Any, matrix: Any, axis: int) -> Any:
     # product per (member, lead index) — as tenalg.mode_products does for one member
     if trail == 1:
         out = xp.reshape(tensor, (batch, lead, size)) @ xp.matrix_transpose(matrix)
+    elif trail < SMALL_TRAIL:
+        # few trailing entries: one copy with the mode last and one product per member,
+        # not a loop of tiny products per lead index
+        flat = xp.reshape(xp.matrix_transpose(xp.reshape(tensor, (batch, lead, size, trail))),
+                          (batch, lead * trail, size))
+        out = xp.reshape(flat @ xp.matrix_transpose(matrix), (batch, lead, trail, -1))
+        out = xp.matrix_transpose(out)
     else:
         out = matrix[:, None, :, :] @ xp.reshape(tensor, (batch, lead, size, trail))
     shape[axis] = matrix.shape[1]
