@@ -125,13 +125,22 @@ class TuckerStructure:
             Y = mode_dot(Y, xp.matrix_transpose(state.factors[m]), 2 + m)
         return Y
 
-    def _mode_design(self, projected: Any, state: StructuredState, j: int) -> Any:
-        """Design (B, n, l_j R_j) of H^(j) from Y projected on every other free mode."""
+    def _mode_design(self, projected: Any, core: Any, j: int) -> Any:
+        """Design (B, n, l_j R_j) of H^(j): ``projected`` (Y with mode j of size l_j, every
+        other mode m projected on H^(m) or not) contracted with ``core`` (G with the same
+        modes m expanded by H^(m)) over every mode but j."""
         xp = array_namespace(projected)
         B, n = projected.shape[:2]
         T = xp.reshape(xp.moveaxis(projected, 2 + j, 2), (B, n * self.kernel_shape[j], -1))
-        core_j = xp.reshape(xp.moveaxis(state.core, 1 + j, 1), (B, self.ranks[j], -1))
+        core_j = xp.reshape(xp.moveaxis(core, 1 + j, 1), (B, self.ranks[j], -1))
         return xp.reshape(T @ xp.matrix_transpose(core_j), (B, n, -1))
+
+    def _expanded_core(self, state: StructuredState, modes: Sequence[int]) -> Any:
+        """G ×_m H^(m) for m in ``modes`` (B, …): small, unlike Y."""
+        core = state.core
+        for m in modes:
+            core = mode_dot(core, state.factors[m], 1 + m)
+        return core
 
     def update_kernels(self, state: StructuredState, Y: Any, y: Any
                        ) -> tuple[StructuredState, Any]:
@@ -142,7 +151,7 @@ class TuckerStructure:
         B = Y.shape[0]
         for j in self.free:
             current = replace(state, factors=tuple(factors), core=core)
-            design = self._mode_design(self._project(Y, current, skip=(j,)), current, j)
+            design = self._mode_design(self._project(Y, current, skip=(j,)), core, j)
             coef = lstsq(design, y)[0]
             q, r = xp.linalg.qr(xp.reshape(coef, (B, self.kernel_shape[j], self.ranks[j])))
             factors[j] = q
@@ -158,16 +167,20 @@ class TuckerStructure:
         B, n = Y.shape[:2]
         if not self.free:
             return [xp.reshape(Y, (B, n, -1))]
-        # every design but mode a's starts from Y projected on mode a (the most shrinking):
-        # two passes over Y instead of one per block
+        # Y is read twice: once projected on mode a (the most shrinking), once for mode a's
+        # own design, contracted with the core expanded on every other mode (no projection
+        # of Y, so no copy of it); the other designs contract Y_a with the core expanded on
+        # the modes left
         a = min(self.free, key=lambda j: self.ranks[j] / self.kernel_shape[j])
         Y_a = mode_dot(Y, xp.matrix_transpose(state.factors[a]), 2 + a)
         out = []
         for j in self.free:
             if j == a:
-                out.append(self._mode_design(self._project(Y, state, skip=(j,)), state, j))
+                core = self._expanded_core(state, [m for m in self.free if m != j])
+                out.append(self._mode_design(Y, core, j))
             else:
-                out.append(self._mode_design(self._project(Y_a, state, skip=(j, a)), state, j))
+                core = self._expanded_core(state, [m for m in self.free if m not in (j, a)])
+                out.append(self._mode_design(Y_a, core, j))
         out.append(xp.reshape(self._project(Y_a, state, skip=(a,)), (B, n, -1)))
         return out
 
