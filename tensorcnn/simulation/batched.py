@@ -25,16 +25,13 @@ import numpy as np
 from .._validation import check_int
 from ..data.presets import Setting
 from ..estimators._base import check_finite_fit
-from ..estimators._trace import design_to_trace
 from ..solvers.structured import fit_multistart
 from .replication import (
-    N_TEST,
     SOLVERS,
-    _draw,
+    _draw_replication,
     check_sizes,
     fit_replication,
     fit_row,
-    held_out_indices,
     make_estimator,
     replication_streams,
     setting_truth,
@@ -104,11 +101,9 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
     tests, estimators = [], []
     for g, rep in enumerate(reps):
         data_stream, solver_stream = replication_streams(setting, seed, rep)
-        X, Z, y = _draw(setting, n_max + N_TEST, weights, transition,
-                        np.random.default_rng(data_stream))
-        tests.append(X[held_out_indices(sizes)].reshape(N_TEST, -1))
-        M_all[g] = design_to_trace(spec, Z[:n_max])
-        y_all[g] = y[:n_max]
+        X_test, y_all[g], _, M_all[g] = _draw_replication(
+            setting, sizes, weights, transition, np.random.default_rng(data_stream))
+        tests.append(X_test)
         estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
         estimator._check_params()
         estimators.append(estimator)

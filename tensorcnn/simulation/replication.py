@@ -175,10 +175,14 @@ def simulate_regression(setting: Setting, n_samples: int, weights: TrueWeights,
 
 
 def _draw(setting: Setting, n_total: int, weights: TrueWeights,
-          transition: np.ndarray | None, rng: np.random.Generator):
+          transition: np.ndarray | None, rng: np.random.Generator,
+          n_design: int | None = None):
+    """X (n_total, *d), and Z and y of its first ``n_design`` rows (default all): rows past
+    them are only ever test inputs, whose design a replication never needs. The noise of
+    row i is the same whatever ``n_design`` (numpy draws a prefix of the longer stream)."""
     spec = setting.spec
     X_all = setting.draw_inputs(n_total, rng, transition)
-    Z_all = spec.design(X_all)
+    Z_all = spec.design(X_all if n_design is None else X_all[:n_design])
     signal = Z_all.reshape(Z_all.shape[0], -1) @ weights.W.ravel()
     if setting.task == "classification":
         # y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)), 003 App. A.4
@@ -186,6 +190,29 @@ def _draw(setting: Setting, n_total: int, weights: TrueWeights,
     else:
         y_all = signal + setting.noise_sd * rng.standard_normal(signal.shape[0])
     return X_all, Z_all, y_all
+
+
+def _draw_replication(setting: Setting, sizes: Sequence[int], weights: TrueWeights,
+                     transition: np.ndarray | None, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """One replication's data for ``sizes`` (validated, largest first: n_max = sizes[0]).
+
+    Returns
+    -------
+    X_test : ndarray (N_TEST, d)
+        The held-out inputs (:func:`held_out_indices`), flattened.
+    y : ndarray (n_max,)
+        Responses of the training rows; the fit at n uses the first n.
+    Z : ndarray (n_max, l_1 p_1, …, l_N p_N)
+        Their design tensors.
+    M : ndarray (n_max, P, l_1, …, l_N) or None
+        The trace-regression form of Z (None for a classification setting, fitted on Z).
+    """
+    n_max = sizes[0]
+    X_all, Z, y = _draw(setting, n_max + N_TEST, weights, transition, rng, n_design=n_max)
+    X_test = X_all[held_out_indices(sizes)]
+    M = None if setting.task == "classification" else design_to_trace(setting.spec, Z)
+    return X_test.reshape(X_test.shape[0], -1), y, Z, M
 
 
 def make_estimator(setting: Setting, solver: str = "als",
@@ -234,13 +261,9 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     cpu_start = time.process_time()
     weights, transition = setting_truth(setting, seed)
     data_stream, solver_stream = replication_streams(setting, seed, rep)
-    rng = np.random.default_rng(data_stream)
-    X_all, Z_all, y_all = _draw(setting, sizes[0] + N_TEST, weights, transition, rng)
-    X_test = X_all[held_out_indices(sizes)]
-    X_test = X_test.reshape(X_test.shape[0], -1)
-    spec = setting.spec
-    classify = setting.task == "classification"
-    M_all = None if classify else design_to_trace(spec, Z_all[: sizes[0]])
+    X_test, y_all, Z_all, M_all = _draw_replication(setting, sizes, weights, transition,
+                                                   np.random.default_rng(data_stream))
+    classify = M_all is None
     estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
     data_cpu = (time.process_time() - cpu_start) / len(sizes)
     rows = []
