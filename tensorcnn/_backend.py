@@ -49,7 +49,7 @@ def like(values: np.ndarray, reference: Any) -> Any:
         return tl.tensor(values, **tl.context(reference))
 
 
-def as_array(value: Any, name: str, reference: Any = None) -> Any:
+def as_array(value: Any, name: str, reference: Any = None, *, finite: bool = True) -> Any:
     """Validate a numeric array argument and return it as a float array.
 
     numpy arrays and torch tensors are kept on their backend; other array-likes (lists,
@@ -57,12 +57,16 @@ def as_array(value: Any, name: str, reference: Any = None) -> Any:
     float64. When ``reference`` is a torch tensor, a numpy argument is moved to its dtype
     and device so that mixed inputs compute on one backend.
 
+    ``finite=False`` skips the finiteness check (a pass over the data with a temporary),
+    for callers whose next step checks it anyway (:func:`~tensorcnn.estimators._base.
+    data_scale` refuses a non-finite array in its one pass).
+
     Raises
     ------
     TypeError
         If ``value`` is not numeric (strings, objects, complex numbers).
     ValueError
-        If ``value`` holds NaN or infinite entries.
+        If ``value`` holds NaN or infinite entries (unless ``finite=False``).
     """
     if is_torch(value):
         import torch
@@ -71,7 +75,7 @@ def as_array(value: Any, name: str, reference: Any = None) -> Any:
             raise TypeError(f"{name} must be real-valued, got a complex tensor")
         if not value.is_floating_point():
             value = value.to(torch.float64)
-        finite = bool(torch.isfinite(value).all())
+        ok = not finite or bool(torch.isfinite(value).all())
     else:
         try:
             value = np.asarray(value)
@@ -86,9 +90,9 @@ def as_array(value: Any, name: str, reference: Any = None) -> Any:
                 f"{name} must be a real numeric array, got dtype {value.dtype} "
                 f"({type(value).__name__})"
             )
-        finite = bool(np.isfinite(value).all())
+        ok = not finite or bool(np.isfinite(value).all())
         if reference is not None and is_torch(reference):
             value = like(value, reference)
-    if not finite:
+    if not ok:
         raise ValueError(f"{name} contains NaN or infinite values")
     return value

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -238,3 +240,131 @@ def as_generator(rng: np.random.Generator | int | None, name: str = "rng", *,
     if rng < 0:
         raise ValueError(f"{name} must be a non-negative int seed, got {rng!r}")
     return np.random.default_rng(int(rng))
+
+
+# -- added by fuzz-train
+def check_path(value: Any, name: str) -> Path:
+    """A file or folder path (a ``str`` or ``os.PathLike``, not empty), as a ``Path``.
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check. Bytes, numbers and other objects are refused (``Path(123)``
+        would fail later with a message that does not name the argument).
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a ``str`` or ``os.PathLike``.
+    ValueError
+        If ``value`` is the empty string (which ``Path`` reads as the current folder).
+    """
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {value!r}")
+    if isinstance(value, str) and not value:
+        raise ValueError(f"{name} must be a non-empty path, got {value!r}")
+    return Path(value)
+
+
+# -- added by fuzz-sim
+def check_instance(value: Any, types: type | tuple[type, ...], name: str, expected: str) -> Any:
+    """``value`` when it is an instance of ``types``; else a ``TypeError`` naming ``name``.
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check.
+    types : type or tuple of types
+        What ``value`` must be an instance of (bools are refused where ``int`` is asked for
+        only when ``types`` does not name ``bool``).
+    name : str
+        The argument's name, for the error message.
+    expected : str
+        What was expected, in words (``"a CNNSpec"``), for the error message.
+
+    Returns
+    -------
+    Any
+        ``value`` unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an instance of ``types``.
+    """
+    wanted = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, wanted) or (
+            isinstance(value, bool) and bool not in wanted and int in wanted):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+
+# -- added by fuzz-sparse
+def check_callable(value: Any, name: str, *, allow_none: bool = False) -> Any:
+    """A callable (a function, a lambda, a class), or ``None`` with ``allow_none``.
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check.
+    name : str
+        The argument's name, for the error message.
+    allow_none : bool, default False
+        Whether ``None`` is accepted (an optional hook such as ``progress``).
+
+    Returns
+    -------
+    Any
+        ``value`` unchanged.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not callable (and not an allowed ``None``); otherwise the call would
+        fail later with ``'int' object is not callable``, which does not name the argument.
+    """
+    if value is None and allow_none:
+        return value
+    if not callable(value):
+        expected = "a callable" + (" or None" if allow_none else "")
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r:.80}")
+    return value
+
+
+def check_options(value: Any, name: str) -> dict[str, Any]:
+    """Keyword options: a ``dict`` with ``str`` keys (``None`` is an empty dict), copied.
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check, e.g. the per-kind optimizer options of a parameter grouping.
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    dict
+        A shallow copy (the caller may update it without touching the user's dict).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a dict or ``None``, or a key is not a string (``dict("x")`` and
+        ``f(**{1: 2})`` would fail later with messages that do not name the argument).
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict of options (or None), got "
+                        f"{type(value).__name__} {value!r:.80}")
+    bad = [key for key in value if not isinstance(key, str)]
+    if bad:
+        raise TypeError(f"{name} must have string keys (option names), got {bad[0]!r}")
+    return dict(value)

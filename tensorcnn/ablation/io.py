@@ -8,15 +8,28 @@ from pathlib import Path
 from typing import Any
 
 from .._figures import save_figure
+from .._validation import check_path
 from ..training import write_records
 from .config import AblationConfig
-from .runner import AblationResult, config_dict
+from .runner import AblationResult, _check_dicts, config_dict
 
 __all__ = ["format_table", "plot_curves", "write_results"]
 
 
 def format_table(table: list[dict[str, Any]], dataset: str) -> str:
-    """Markdown in the layout of 003 Tables 2–3: t, worst-seed accuracy, #FLOPs, #Params."""
+    """Markdown in the layout of 003 Tables 2–3: t, worst-seed accuracy, #FLOPs, #Params.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``dataset`` not a string, ``table`` not a list of the rows
+        :func:`~tensorcnn.ablation.runner.worst_seed_table` returns (``t``, ``dataset``,
+        ``gmacs``, ``params_m``, ``mean``, ``best``, ``n_seeds``).
+    """
+    if not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a string (the accuracy column), got {dataset!r}")
+    _check_dicts(table, "table", ("t", dataset, "gmacs", "params_m", "mean", "best",
+                                  "n_seeds"))
     lines = [f"| t | {dataset} (worst seed, %) | #FLOPs | #Params | mean % | best % | seeds |",
              "|---|---|---|---|---|---|---|"]
     for row in table:
@@ -50,6 +63,20 @@ def _plain_log_formatter(base: type) -> Any:
     return PlainLog(labelOnlyBase=False)
 
 
+def _check_figure_path(path: Any) -> Path:
+    """``path`` as a Path ending in a format matplotlib writes (``.png``, ``.pdf`` …)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    path = check_path(path, "path")
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix.lstrip(".").lower() not in formats:
+        raise ValueError(f"path={str(path)!r} must end in a figure format matplotlib writes "
+                         f"(.png, .pdf, .svg …), got {path.suffix!r}")
+    if path.is_dir():
+        raise ValueError(f"path={str(path)!r} is an existing folder; give a file path")
+    return path
+
+
 def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
     """Train loss and test accuracy per epoch: one line per (t, seed), colour by t, line
     style and marker by seed, all in one legend.
@@ -77,9 +104,12 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = ""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import LogFormatter, MaxNLocator
 
+    _check_dicts(records, "records", ("t", "seed", "epoch", "train_loss", "test_accuracy"))
     if not records:
         raise ValueError("records must hold at least one (t, seed, epoch) record, got none")
-    path = Path(path)
+    path = _check_figure_path(path)
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {title!r}")
     ts = sorted({r["t"] for r in records})
     seeds = sorted({r["seed"] for r in records})
     # viridis up to 0.85: its yellow end is hard to see on white.
@@ -115,8 +145,18 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = ""
 
 def write_results(result: AblationResult, out_dir: str | Path) -> dict[str, Path]:
     """Write ``table.md``, ``table.csv``, ``records.csv`` (curves), ``curves.png`` and
-    ``config.json`` (with the wall time) under ``out_dir``; returns the paths."""
-    out = Path(out_dir)
+    ``config.json`` (with the wall time) under ``out_dir``; returns the paths.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``result`` not an AblationResult, ``out_dir`` not a path or an existing file.
+    """
+    if not isinstance(result, AblationResult):
+        raise TypeError(f"result must be an AblationResult, got {type(result).__name__}")
+    out = check_path(out_dir, "out_dir")
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir={str(out)!r} is an existing file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     paths = {"table_md": out / "table.md", "config": out / "config.json"}
     paths["table_md"].write_text(format_table(result.table, result.config.dataset))

@@ -9,7 +9,7 @@ columns of the network at the run's image size. Nothing is written here (see :mo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._validation import check_int
+from .._validation import check_bool, check_int, check_nonnegative, check_path
 from ..training import (
     BatchLoader,
     Compose,
@@ -45,6 +45,29 @@ class AblationResult:
     table: list[dict[str, Any]]
     seconds: float
 
+    def __post_init__(self) -> None:
+        _check_config(self.config)
+        for name in ("records", "table"):
+            _check_dicts(getattr(self, name), name)
+        self.seconds = check_nonnegative(self.seconds, "seconds")
+
+
+def _check_config(config: Any) -> None:
+    if not isinstance(config, AblationConfig):
+        raise TypeError(f"config must be an AblationConfig, got {type(config).__name__}")
+
+
+def _check_dicts(rows: Any, name: str, keys: Sequence[str] = ()) -> None:
+    """``rows`` is a list / tuple of dicts, each holding ``keys``; the message names it."""
+    if not isinstance(rows, list | tuple):
+        raise TypeError(f"{name} must be a list of dicts, got {type(rows).__name__}")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"{name} must hold dicts, got {type(row).__name__} at position {i}")
+        missing = [k for k in keys if k not in row]
+        if missing:
+            raise ValueError(f"{name}[{i}] lacks the keys {missing} (expected {list(keys)})")
+
 
 def _subset(data: ImageData, n: int | None) -> ImageData:
     if n is None or n >= len(data):
@@ -54,6 +77,7 @@ def _subset(data: ImageData, n: int | None) -> ImageData:
 
 def load_data(config: AblationConfig) -> tuple[ImageData, ImageData]:
     """(train, test) images of the configuration's data set, (N, 3, S, S)."""
+    _check_config(config)
     if config.dataset in ("cifar10", "svhn"):
         if not config.data_root:
             raise ValueError(f"data_root is needed for dataset {config.dataset!r}")
@@ -208,6 +232,15 @@ def run_ablation(config: AblationConfig, *, checkpoint_dir: str | Path | None = 
     """
     import time
 
+    _check_config(config)
+    if checkpoint_dir is not None:
+        checkpoint_dir = check_path(checkpoint_dir, "checkpoint_dir")
+        if checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+            raise ValueError(f"checkpoint_dir={str(checkpoint_dir)!r} is a file, not a folder")
+    progress = check_bool(progress, "progress")
+    if on_run is not None and not callable(on_run):
+        raise TypeError(f"on_run must be a callable on_run(t, seed, records) or None, got "
+                        f"{on_run!r}")
     tic = time.perf_counter()
     threads = torch.get_num_threads()
     if config.threads:
@@ -258,7 +291,17 @@ def worst_seed_table(records: list[dict[str, Any]], config: AblationConfig,
         ``mean``, ``best`` (%), ``n_seeds``, ``gmacs`` (#FLOPs, GMac, ptflops convention)
         and ``params_m`` (#Params, M) of the network at ``config.image_size`` with
         ``num_classes`` outputs (for the 3D network: its added blocks and FC layer).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``records`` not a list of dicts with ``t``, ``seed``, ``epoch`` and
+        ``test_accuracy``, ``config`` not an AblationConfig, ``num_classes`` not a
+        positive integer.
     """
+    _check_dicts(records, "records", ("t", "seed", "epoch", "test_accuracy"))
+    _check_config(config)
+    num_classes = check_int(num_classes, "num_classes")
     last: dict[tuple[int, int], dict[str, Any]] = {}
     for record in records:
         key = (record["t"], record["seed"])
@@ -292,4 +335,5 @@ def _features_3d(config: AblationConfig) -> tuple[int, int, int]:
 
 def config_dict(config: AblationConfig) -> dict[str, Any]:
     """The configuration as a JSON-ready dict."""
+    _check_config(config)
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()}

@@ -120,7 +120,20 @@ def activation_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     """MACs of ``model``'s activation and pooling modules in ptflops' count: 1 per output
     element of an activation, 1 per input element of a pooling layer, for one forward pass
     on a (1, *input_shape) input (run on the model's device: the meta device costs nothing).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``model`` not an ``nn.Module``, ``input_shape`` not a sequence of positive
+        integers, or an ``input_shape`` the model cannot take (the forward pass fails).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(input_shape, str | bytes) or not isinstance(input_shape, Sequence) \
+            or not input_shape:
+        raise TypeError(f"input_shape must be a non-empty sequence of positive integers "
+                        f"(one input without its batch axis), got {input_shape!r}")
+    input_shape = tuple(check_int(s, "input_shape entry") for s in input_shape)
     total = 0
 
     def hook(module, inputs, output):
@@ -135,7 +148,13 @@ def activation_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
     try:
         model.eval()
         with torch.no_grad():
-            model(torch.zeros((1, *input_shape), **kwargs))
+            try:
+                model(torch.zeros((1, *input_shape), **kwargs))
+            except (RuntimeError, ValueError, IndexError) as err:
+                first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+                raise ValueError(f"input_shape {input_shape} does not fit the model "
+                                 f"{type(model).__name__} ({type(err).__name__}: "
+                                 f"{first})") from err
     finally:
         model.train(was_training)
         for handle in handles:

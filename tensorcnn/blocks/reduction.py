@@ -71,8 +71,8 @@ def reduce_block(block: CompressedBlock, next_layer: nn.Conv2d) -> tuple[Compres
         raise ValueError("Corollary 1 needs linear activations: build the block with "
                          "activation=None")
     if getattr(block, "shortcut_kind", "none") != "none":
-        raise ValueError("the reduction needs shortcut='none' (a shortcut adds K input "
-                         "channels to the output)")
+        raise ValueError("block must be built with shortcut='none' for the reduction (a "
+                         "shortcut adds K input channels to the output)")
     if (not isinstance(next_layer, nn.Conv2d) or next_layer.kernel_size != (1, 1)
             or next_layer.groups != 1 or next_layer.in_channels != block.out_channels):
         raise ValueError(

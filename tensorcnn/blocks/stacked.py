@@ -70,6 +70,6 @@ def stacked_kernel(block: CompressedBlock) -> TuckerTensor | CPTensor:
         weights = torch.ones(block.rank, dtype=depthwise.dtype, device=depthwise.device)
         return CPTensor((weights, [spatial, channel, _pointwise(last)]))
     raise ValueError(
-        f"stacked_kernel covers Bottleneck, DepthwiseSeparable and InvertedResidual, got "
-        f"{type(block).__name__}"
+        f"block must be a Bottleneck, DepthwiseSeparable or InvertedResidual (what "
+        f"stacked_kernel covers), got {type(block).__name__}"
     )

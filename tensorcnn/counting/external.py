@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from ..cnn.geometry import normalize_shape
+
 __all__ = ["ptflops_macs"]
 
 # Modules whose forward calls a functional that ptflops patches when count_functional=True.
@@ -39,6 +41,8 @@ def ptflops_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
 
     Raises
     ------
+    TypeError, ValueError
+        If ``model`` is not an ``nn.Module`` or ``input_shape`` not a shape of sizes >= 1.
     ImportError
         If ptflops is not installed.
     RuntimeError
@@ -48,6 +52,9 @@ def ptflops_macs(model: nn.Module, input_shape: Sequence[int]) -> int:
         from ptflops import get_model_complexity_info
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise ImportError("ptflops_macs needs ptflops: pip install ptflops") from error
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    input_shape = normalize_shape(input_shape, "input_shape")
     was_training = model.training
     model.eval()
     try:

@@ -127,14 +127,16 @@ def register_macs(module_type: type[nn.Module] | tuple[type[nn.Module], ...],
     TypeError
         If a ``module_type`` is not an ``nn.Module`` subclass, or ``fn`` is not callable.
     ValueError
-        If a ``module_type`` is ``nn.Module``.
+        If a ``module_type`` is ``nn.Module``, or ``module_type`` is an empty tuple.
     """
     types = module_type if isinstance(module_type, tuple) else (module_type,)
+    if not types:
+        raise ValueError("module_type must name at least one nn.Module subclass, got ()")
     types = tuple(_check_type(t) for t in types)
 
     def decorator(handler: MacsHandler) -> MacsHandler:
         if not callable(handler):
-            raise TypeError(f"a MACs handler must be callable, got {handler!r}")
+            raise TypeError(f"fn (a MACs handler) must be callable, got {handler!r}")
         for t in types:
             _HANDLERS[t] = handler
         return handler
@@ -154,7 +156,14 @@ def macs_handler(module_type: type[nn.Module]) -> MacsHandler | None:
     -------
     callable or None
         None when no class of the MRO is registered (the module is *uncounted*).
+
+    Raises
+    ------
+    TypeError
+        If ``module_type`` is not an ``nn.Module`` subclass (a module instance included).
     """
+    if not (isinstance(module_type, type) and issubclass(module_type, nn.Module)):
+        raise TypeError(f"module_type must be an nn.Module subclass, got {module_type!r}")
     _load_package_handlers()
     for klass in module_type.__mro__:
         handler = _HANDLERS.get(klass)
@@ -193,16 +202,25 @@ def register_function_macs(function: Any, fn: MacsHandler | None = None):
     Raises
     ------
     TypeError
-        If a ``function`` or ``fn`` is not callable.
+        If a ``function`` or ``fn`` is not callable (or a ``function`` not hashable).
+    ValueError
+        If ``function`` is an empty tuple.
     """
     functions = function if isinstance(function, tuple) else (function,)
+    if not functions:
+        raise ValueError("function must name at least one callable, got ()")
     for f in functions:
         if not callable(f):
             raise TypeError(f"function must be callable, got {f!r}")
+        try:
+            hash(f)
+        except TypeError:       # the lookup is by identity, in a dict
+            raise TypeError(f"function must be hashable (looked up by identity), got "
+                            f"{f!r}") from None
 
     def decorator(handler: MacsHandler) -> MacsHandler:
         if not callable(handler):
-            raise TypeError(f"a MACs handler must be callable, got {handler!r}")
+            raise TypeError(f"fn (a MACs handler) must be callable, got {handler!r}")
         for f in functions:
             _FUNCTION_HANDLERS[f] = handler
         return handler
@@ -211,8 +229,20 @@ def register_function_macs(function: Any, fn: MacsHandler | None = None):
 
 
 def function_handler(function: Any) -> MacsHandler | None:
-    """The handler registered for ``function`` (by identity), or None."""
-    return _FUNCTION_HANDLERS.get(function)
+    """The handler registered for ``function`` (by identity), or None.
+
+    Raises
+    ------
+    TypeError
+        If ``function`` is not callable (nothing else can be registered).
+    """
+    if not callable(function):
+        raise TypeError(f"function must be callable (a torch function such as F.relu), got "
+                        f"{function!r}")
+    try:
+        return _FUNCTION_HANDLERS.get(function)
+    except TypeError:           # an unhashable callable: never registered (lookup by identity)
+        return None
 
 
 def traced_functions() -> frozenset:

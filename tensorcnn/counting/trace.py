@@ -32,6 +32,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from .._validation import check_int
 from ..cnn.geometry import normalize_shape
 from .registry import (
     UncountedModuleError,
@@ -163,8 +164,15 @@ def call_macs(call: LeafCall, out_channels: int | None = None, unknown: str = "w
     UncountedModuleError
         With ``unknown="raise"``, for a module with no handler.
     ValueError
-        For an ``unknown`` other than "warn" or "raise".
+        For an ``unknown`` other than "warn" or "raise", or ``out_channels`` < 1.
+    TypeError
+        If ``call`` is not a :class:`LeafCall` or ``out_channels`` not an int.
     """
+    if not isinstance(call, LeafCall):
+        raise TypeError(f"call must be a LeafCall (from trace_calls), got "
+                        f"{type(call).__name__}")
+    if out_channels is not None:
+        check_int(out_channels, "out_channels")
     check_unknown(unknown)
     macs = _macs(call, out_channels)
     if macs is None:
@@ -192,7 +200,19 @@ def uncounted_modules(model: nn.Module,
         MACs but has no handler (once, in call order), then each module with children that
         holds parameters of its own and calls no traced function (what it does with them,
         ``x * self.gate`` say, is not seen: only leaves and traced functions are).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``nn.Module`` or ``calls`` not a sequence of
+        :class:`LeafCall`.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(calls, str | bytes) or not isinstance(calls, Sequence) or not all(
+            isinstance(call, LeafCall) for call in calls):
+        raise TypeError("calls must be a sequence of LeafCall (trace_calls(model, ...)), got "
+                        f"{type(calls).__name__} {calls!r:.80}")
     found, seen = [], set()
     for call in calls:
         if call.function is None:
@@ -237,7 +257,8 @@ def trace_calls(model: nn.Module, input_shape: Sequence[int]) -> list[LeafCall]:
     Raises
     ------
     ValueError
-        If ``input_shape`` has a size < 1.
+        If ``input_shape`` has a size < 1, or the model cannot run on an input of that
+        shape (torch's ``RuntimeError``, e.g. a channel mismatch, as the cause).
     TypeError
         If ``model`` is not an ``nn.Module``.
     """
@@ -292,9 +313,15 @@ def trace_calls(model: nn.Module, input_shape: Sequence[int]) -> list[LeafCall]:
         was_training = model.training
         model.eval()
         x = torch.zeros((1, *input_shape), **kwargs)
-        with torch.no_grad(), _Functions():
-            model(x)
-        model.train(was_training)
+        try:
+            with torch.no_grad(), _Functions():
+                model(x)
+        except RuntimeError as error:
+            # torch's shape errors are RuntimeErrors deep in a layer: say which input it was
+            raise ValueError(f"model cannot run on an input of shape (1, *input_shape) = "
+                             f"{tuple(x.shape)}: {error}") from error
+        finally:
+            model.train(was_training)
     finally:
         for handle in handles:
             handle.remove()

@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import as_array, to_numpy
-from .._validation import ConvergenceWarning
+from .._validation import ConvergenceWarning, check_instance, check_int, check_nonnegative
 from ..cnn import CNNSpec
 from ._trace import design_to_trace
 
@@ -40,7 +40,35 @@ __all__ = ["CNNEstimator", "CNNRegressor", "ConvergenceWarning", "check_finite_f
 
 def warn_not_converged(name: str, max_iter: int, change: float, tol: float,
                        stopped: str | None = None) -> None:
-    """A :class:`ConvergenceWarning`; ``stopped`` says why the fit ended, if not at max_iter."""
+    """A :class:`ConvergenceWarning`; ``stopped`` says why the fit ended, if not at max_iter.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's name, first word of the message.
+    max_iter : int
+        The iteration cap (>= 1).
+    change : float
+        The last relative objective change (any real number; ``inf`` before any).
+    tol : float
+        The tolerance it was compared with (finite, >= 0).
+    stopped : str, optional
+        Why the fit ended, if not at ``max_iter``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an argument of the wrong type or out of range (checked before warning).
+    """
+    check_instance(name, str, "name", "a str (the estimator's name)")
+    check_int(max_iter, "max_iter")
+    # any real, inf and NaN included: it is only printed, and a solver's last change may be
+    # undefined (0/0); refusing it would turn a warning into an error inside a fit
+    if isinstance(change, bool) or not isinstance(change, Real):
+        raise TypeError(f"change must be a real number, got {change!r}")
+    check_nonnegative(tol, "tol")
+    if stopped is not None:
+        check_instance(stopped, str, "stopped", "a str or None")
     stopped = stopped or f"stopped after max_iter={max_iter} iterations"
     warnings.warn(
         f"{name} {stopped} with relative objective "
@@ -152,6 +180,15 @@ class CNNEstimator(BaseEstimator):
     def _check_params(self) -> int:
         """Validate every parameter (the constraints table, then ``spec``); returns d_M."""
         self._validate_params()
+        # scikit-learn's Interval(Integral, …) takes True as 1; the package never reads a
+        # bool as a count (tensorcnn._validation), so a bool there is refused by name
+        for name, constraints in self._parameter_constraints.items():
+            value = getattr(self, name, None)
+            if isinstance(value, bool | np.bool_) and any(
+                    isinstance(c, Interval) and c.type is Integral for c in constraints):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} must be an int, not a "
+                    f"bool; got {value!r} instead.")
         return self._model_params()
 
     def _check_inputs(self, X: Any) -> np.ndarray:
@@ -245,7 +282,8 @@ class CNNRegressor(RegressorMixin, CNNEstimator):
         """
         self._check_params()
         spec = self.spec
-        M = to_numpy(as_array(M, "M")).astype(np.float64, copy=False)
+        # finiteness: data_scale's one pass in _fit_standardized refuses NaN / inf, by name
+        M = to_numpy(as_array(M, "M", finite=False)).astype(np.float64, copy=False)
         y = to_numpy(as_array(y, "y")).astype(np.float64, copy=False)
         expected = (math.prod(spec.pooled_shape), *spec.kernel_shape)
         if M.ndim != spec.n_modes + 2 or tuple(M.shape[1:]) != expected:

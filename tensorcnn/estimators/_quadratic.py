@@ -13,13 +13,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._backend import as_array, to_numpy
+
 __all__ = ["QuadraticObjective"]
 
 
 class QuadraticObjective:
-    """f(Θ) of Eq. (6) for Θ of shape (P, L), from M (n, P, l_1, …, l_N) and y (n,)."""
+    """f(Θ) of Eq. (6) for Θ of shape (P, L), from M (n, P, l_1, …, l_N) and y (n,).
+
+    Raises
+    ------
+    TypeError
+        If ``M`` or ``y`` is not a real numeric array.
+    ValueError
+        If ``M`` has fewer than 3 axes or no sample, ``y`` is not of shape (n,), or either
+        holds NaN or infinite entries.
+    """
 
     def __init__(self, M: np.ndarray, y: np.ndarray) -> None:
+        # checked once per fit (an O(size) pass, far below the O(n (PL)²) Gram product)
+        M, y = to_numpy(as_array(M, "M")), to_numpy(as_array(y, "y"))
+        if M.ndim < 3 or M.shape[0] == 0 or 0 in M.shape[1:]:
+            raise ValueError(f"M must have shape (n, P, l_1, …, l_N) with n >= 1 and no empty "
+                             f"axis, got {M.shape}")
+        if y.shape != (M.shape[0],):
+            raise ValueError(f"y must have shape (n,) = ({M.shape[0]},), got {y.shape}")
         n, P = M.shape[:2]
         flat = M.reshape(n, -1)
         L = flat.shape[1] // P

@@ -91,7 +91,7 @@ class _StructuredRegressor(CNNRegressor):
         starts = np.stack(self._starts(M, y))
         fit, _ = fit_multistart(self._structure(), M.reshape(1, n, P, -1), y[None],
                                 starts[None], self.n_screen, self.max_iter, self.tol,
-                                self.finish)
+                                self.finish, check_data=False)    # M checked by the fit
         self._store_fit(M, y, fit, 0)
 
     def _store_fit(self, M: np.ndarray, y: np.ndarray, fit: StructuredFit,
@@ -99,7 +99,6 @@ class _StructuredRegressor(CNNRegressor):
         """The fitted attributes from member ``member`` of a solver's batch ``fit`` (numpy
         or torch), fitted on M (n, P, l_1, …, l_N) and y (n,) in the solver's units."""
         spec = self.spec
-        n = M.shape[0]
         converged = bool(fit.converged[member])
         if not converged:
             warn_not_converged(type(self).__name__, self.max_iter,
@@ -108,12 +107,13 @@ class _StructuredRegressor(CNNRegressor):
         stack = self._structure().stack(state)[0]                          # (L, R)
         B_tilde = state.b_tilde[0]                                         # (R, P)
         theta = B_tilde.T @ stack.T
-        residual = y - M.reshape(n, -1) @ theta.ravel()
         self.theta_ = theta
         self.W_ = theta_to_weight(spec, theta)
         self.A_ = np.moveaxis(stack.reshape(*spec.kernel_shape, -1), -1, 0).copy()
         self.B_ = B_tilde.reshape(-1, *spec.pooled_shape)
-        self.objective_ = float(residual @ residual / n)
+        # the solver's f is (1/n)‖y − ŷ‖² of this very state (its last least-squares
+        # solve): no further pass over M to recompute it
+        self.objective_ = float(fit.f[member])
         self.n_iter_ = int(fit.n_iter[member])
         self.converged_ = converged
         self._store_state(state)

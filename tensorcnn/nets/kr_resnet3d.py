@@ -31,7 +31,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._validation import check_bool, check_int
+from .._validation import check_bool, check_int, check_path
 from ..blocks.costs import Cost, activation_cost
 from .kr_layers import ClassifierHead, ConvBN, _chain_cost, check_num_classes, check_t, he_init
 
@@ -224,25 +224,35 @@ def load_pretrained_backbone(model: KRResNet3D18, path: str | Path) -> list[str]
     ValueError
         If backbone keys are missing or have the wrong shape.
     """
-    path = Path(path)
+    if not isinstance(model, KRResNet3D18):
+        raise TypeError(f"model must be a KRResNet3D18, got {type(model).__name__}")
+    path = check_path(path, "path")
     expected = {k: v for k, v in model.state_dict().items() if k.split(".")[0] in BACKBONE}
-    if not path.exists():
+    if not path.is_file():
         raise FileNotFoundError(
-            f"pretrained weights not found at {path}: expected a torch.save file such as "
+            f"pretrained weights not found at path={str(path)!r}: expected a torch.save file "
+            f"such as "
             f"Hara et al.'s {PRETRAINED_FILE} (3D ResNet-18, shortcut A) holding a state dict "
             f"(optionally under 'state_dict', keys optionally prefixed 'module.') with the "
             f"{len(expected)} backbone keys, e.g. {sorted(expected)[:3]}")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any unpickling failure is a bad file
+        raise ValueError(f"path={str(path)!r} is not a torch.save file of weights "
+                         f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''})"
+                         ) from None
     state = payload.get("state_dict", payload) if isinstance(payload, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f"{path} holds no state dict")
+    if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        raise ValueError(f"path={str(path)!r} holds no state dict")
     state = {k.removeprefix("module."): v for k, v in state.items()}
     missing = sorted(k for k in expected if k not in state)
     if missing:
-        raise ValueError(f"{path} lacks {len(missing)} backbone keys, e.g. {missing[:5]}")
-    wrong = [k for k in expected if tuple(state[k].shape) != tuple(expected[k].shape)]
+        raise ValueError(f"path={str(path)!r} lacks {len(missing)} backbone keys, e.g. "
+                         f"{missing[:5]}")
+    wrong = [k for k in expected if not isinstance(state[k], torch.Tensor)
+             or tuple(state[k].shape) != tuple(expected[k].shape)]
     if wrong:
-        raise ValueError(f"{path}: wrong shapes for {wrong[:5]} (expected "
+        raise ValueError(f"path={str(path)!r}: wrong shapes for {wrong[:5]} (expected "
                          f"{[tuple(expected[k].shape) for k in wrong[:5]]})")
     model.load_state_dict({k: state[k] for k in expected}, strict=False)
     return sorted(expected)

@@ -9,7 +9,7 @@ dicts and pickles written by older versions.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
@@ -63,6 +63,10 @@ class GroupwiseOptimizer(Optimizer):
     #: Steps skipped because a gradient was not finite (``nonfinite="skip"``).
     skipped_steps: int = 0
 
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        _check_params(params, "params")
+        super().__init__(params, defaults)
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a pickled or loaded state and fill options it predates with defaults.
 
@@ -89,6 +93,10 @@ class GroupwiseOptimizer(Optimizer):
         The check comes first, so a rejected group leaves the optimizer unchanged.
         """
         if isinstance(param_group, dict):  # anything else: torch's own TypeError below
+            if "params" not in param_group:
+                raise ValueError("param_group must have a 'params' entry (the tensors to "
+                                 f"optimize), got keys {sorted(param_group)}")
+            _check_params(param_group["params"], "param_group['params']")
             self._check_group({**self.defaults, **param_group})
         super().add_param_group(param_group)
 
@@ -175,6 +183,17 @@ class GroupwiseOptimizer(Optimizer):
                 f"{type(self).__name__}.step: non-finite (NaN or inf) gradient in {where}; "
                 "nothing was updated (nonfinite='raise')")
         return False
+
+
+def _check_params(params: Any, name: str) -> None:
+    """``params`` is a tensor or an iterable (of tensors or group dicts), not a string.
+
+    torch's own message for ``params=123`` ('int' object is not iterable) does not name the
+    argument; the contents are checked by torch (leaf tensors, no duplicates).
+    """
+    if isinstance(params, str | bytes) or not isinstance(params, torch.Tensor | Iterable):
+        raise TypeError(f"{name} must be an iterable of tensors or of dicts (parameter "
+                        f"groups), got {type(params).__name__} {params!r:.80}")
 
 
 def _by_device_and_dtype(params: list[torch.Tensor]) -> list[list[torch.Tensor]]:

@@ -47,3 +47,12 @@ def check_lr(lr: float) -> None:
         If ``lr`` is negative, NaN or infinite.
     """
     check_nonnegative(lr, "lr")
+
+
+class UnknownNameError(KeyError, ValueError):
+    """A name (of a parameter, a mask) that the model or optimizer does not have.
+
+    A ``KeyError`` as before (a lookup by name failed) and a ``ValueError`` (the argument
+    holding the name is invalid), so that both ``except KeyError`` and the package's
+    "bad input raises ValueError/TypeError" convention catch it.
+    """

@@ -6,6 +6,9 @@ from typing import Any
 
 from torch import nn
 
+from .._validation import check_instance, check_options
+from ._checks import UnknownNameError
+
 __all__ = ["param_groups_by_kind"]
 
 _CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -38,10 +41,21 @@ def param_groups_by_kind(model: nn.Module, conv: dict[str, Any] | None = None,
     list of dict
         Non-empty groups, each with ``params`` and a ``kind`` entry (and ``name`` for the
         groups of ``by_name``), ready for any ``torch.optim.Optimizer``.
+
+    Raises
+    ------
+    TypeError
+        ``model`` is not an ``nn.Module``; an option set is not a dict with string keys.
+    KeyError
+        ``by_name`` names a parameter the model does not have (an ``UnknownNameError``,
+        also a ``ValueError``).
     """
-    options = {"conv": dict(conv or {}), "linear": dict(linear or {}),
-               "other": dict(other or {})}
-    by_name = dict(by_name or {})
+    check_instance(model, nn.Module, "model", "an nn.Module")
+    options = {"conv": check_options(conv, "conv"), "linear": check_options(linear, "linear"),
+               "other": check_options(other, "other")}
+    by_name = check_options(by_name, "by_name")
+    for name, extra in by_name.items():
+        by_name[name] = check_options(extra, f"by_name[{name!r}]")
     kinds = {}
     for module in model.modules():
         for pname, p in module.named_parameters(recurse=False):
@@ -64,6 +78,6 @@ def param_groups_by_kind(model: nn.Module, conv: dict[str, Any] | None = None,
             shared[kind].append(p)
     unknown = sorted(set(by_name) - seen)
     if unknown:
-        raise KeyError(f"by_name names parameters the model does not have: {unknown}")
+        raise UnknownNameError(f"by_name names parameters the model does not have: {unknown}")
     groups = [dict(params=ps, kind=kind, **options[kind]) for kind, ps in shared.items() if ps]
     return groups + named_groups

@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import check_finite, check_nonnegative, check_positive
+from .._validation import check_bool, check_finite, check_nonnegative, check_positive
 from ._base import GroupwiseOptimizer
-from ._checks import check_lr, check_momentum
+from ._checks import UnknownNameError, check_lr, check_momentum
 from ._momentum import momentum_direction
 from .penalties import PENALTIES, GroupLasso, group_view
 
@@ -202,6 +202,7 @@ class SplitLBI(GroupwiseOptimizer):
         check_positive(kappa, "kappa")
         check_positive(nu, "nu")
         check_nonnegative(lipschitz, "lipschitz")
+        printed = check_bool(printed, "printed")
         if printed:
             return 2.0 / (kappa * (lipschitz + 1.0 / nu))
         joint = (lipschitz + 2.0 / nu + math.sqrt(lipschitz ** 2 + 4.0 / nu ** 2)) / 2.0
@@ -626,6 +627,12 @@ class SplitLBI(GroupwiseOptimizer):
         percent = check_finite(percent, "percent")
         if not 0 <= percent <= 100:
             raise ValueError(f"percent must be in [0, 100], got {percent!r}")
+        if model is not None and not isinstance(model, nn.Module):
+            raise TypeError(f"model must be an nn.Module or None, got {type(model).__name__}")
+        if isinstance(names, str):  # set("0.weight") would be a set of characters
+            raise TypeError(f"names must be an iterable of parameter names, not a str "
+                            f"({names!r}); wrap one name in a list")
+        prune_bias = check_bool(prune_bias, "prune_bias")
         all_names = self._names(model)
         wanted = None if names is None else set(names)
         params = dict(model.named_parameters()) if model is not None else {}
@@ -646,7 +653,7 @@ class SplitLBI(GroupwiseOptimizer):
             else:
                 masks[name] = order > threshold
         if wanted is not None and wanted - set(masks):
-            raise KeyError(f"names not among the penalised parameters: "
+            raise UnknownNameError(f"names not among the penalised parameters: "
                            f"{sorted(wanted - set(masks))}")
         return masks
 

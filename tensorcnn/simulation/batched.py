@@ -28,6 +28,7 @@ from ..estimators._base import check_finite_fit
 from ..solvers.structured import fit_multistart
 from .replication import (
     SOLVERS,
+    _check_determined,
     _draw_replication,
     check_sizes,
     fit_replication,
@@ -105,7 +106,7 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
             setting, sizes, weights, transition, np.random.default_rng(data_stream))
         tests.append(X_test)
         estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
-        estimator._check_params()
+        _check_determined(sizes, setting, estimator)
         estimators.append(estimator)
     M_device = to_device(M_all)
     data_cpu = (time.process_time() - cpu_start) / (len(sizes) * G)
@@ -129,7 +130,8 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
                     else to_device(np.ascontiguousarray(M_fit)))
         fit, _ = fit_multistart(structure, M_solver.reshape(G, n, M.shape[2], -1),
                                 to_device(y_fit), to_device(starts), first.n_screen,
-                                first.max_iter, first.tol, first.finish)
+                                first.max_iter, first.tol, first.finish,
+                                check_data=False)          # M drawn and checked here
         for g, estimator in enumerate(estimators):
             estimator._store_fit(M_fit[g], y_fit[g], fit, g)
             estimator._rescale(beta[g] / alpha[g], beta[g])

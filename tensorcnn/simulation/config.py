@@ -73,6 +73,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import check_path
 from ..compressed import check_tucker_ranks
 from ..data.inputs import check_transition
 from ..data.models import MODEL_KINDS
@@ -265,7 +266,7 @@ def load_experiment(path: str | os.PathLike) -> Experiment:
     ConfigError
         The first problem, as ``file:line: field: why`` (a ``ValueError``).
     """
-    path = Path(path)
+    path = check_path(path, "path")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -278,6 +279,10 @@ def parse_experiment(text: str, path: str = "<string>",
     """:func:`load_experiment` of a TOML text (``base_dir``: where Φ files are looked up)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str (the TOML file's text), got {type(text).__name__}")
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str (the file name shown in messages), got "
+                        f"{type(path).__name__}")
+    check_path(base_dir, "base_dir")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -645,6 +650,8 @@ def dumps_experiment(experiment: Experiment, header: str = "") -> str:
     """
     if not isinstance(experiment, Experiment):
         raise TypeError(f"experiment must be an Experiment, got {type(experiment).__name__}")
+    if not isinstance(header, str):
+        raise TypeError(f"header must be a str (comment lines), got {type(header).__name__}")
     runs = experiment.runs
 
     def common(get):

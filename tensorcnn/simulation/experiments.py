@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_bool, check_finite, check_int
+from .._validation import check_bool, check_finite, check_instance, check_int, check_path
 from ..data.presets import Setting, cp_study_settings, preset
 from .batched import check_device
 from .grid import sample_sizes
+from .replication import SOLVERS
 from .runner import Store, Task, make_tasks, run_sweep
 from .summary import summarize
 
@@ -40,6 +41,17 @@ class Panel:
     settings: tuple[str, ...]
     xlabel: str = r"$\sqrt{d_M / n}$"
 
+    def __post_init__(self) -> None:
+        check_instance(self.filename, str, "filename", "a str (the figure's file name)")
+        if not self.filename.strip():
+            raise ValueError(f"filename must be a non-empty file name, got {self.filename!r}")
+        check_instance(self.title, str, "title", "a str")
+        check_instance(self.xlabel, str, "xlabel", "a str (matplotlib mathtext)")
+        if not isinstance(self.settings, tuple | list) or not all(
+                isinstance(name, str) for name in self.settings):
+            raise TypeError(f"settings must be a tuple of setting names (str), got "
+                            f"{self.settings!r}")
+
 
 #: Interval of √(d_M/n) of 003 §4.1.
 DEFAULT_GRID = (0.15, 0.60)
@@ -60,9 +72,22 @@ class ExperimentResult:
 def experiment_settings(name: str, names: Sequence[str] | None = None,
                         inputs: str = "both", paper_size: bool = False) -> tuple[
                             list[Setting], list[Panel]]:
-    """Settings and panels of a named experiment (``names`` filters by setting name)."""
+    """Settings and panels of a named experiment (``names`` filters by setting name).
+
+    Raises
+    ------
+    ValueError, TypeError
+        An unknown experiment ``name`` or ``inputs``, ``names`` that are not setting names of
+        the experiment (or not a sequence of str), a non-bool ``paper_size``.
+    """
     if name not in EXPERIMENTS:
-        raise ValueError(f"experiment must be one of {EXPERIMENTS}, got {name!r}")
+        raise ValueError(f"name (the experiment) must be one of {EXPERIMENTS}, got {name!r}")
+    if names is not None:
+        if isinstance(names, str | bytes) or not isinstance(names, Sequence) or not all(
+                isinstance(n, str) for n in names):
+            raise TypeError(f"names must be a sequence of setting names (str) or None, got "
+                            f"{names!r}")
+    check_bool(paper_size, "paper_size")
     if name == "fig3":
         # all three panels in one sweep (one worker pool, balanced across panels)
         first = [n for n in names or () if not n.startswith("T")]
@@ -84,7 +109,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
         base = list(names) if names else ["S1", "S2", "S3", "S4"]
         bad = [b for b in base if b not in ("S1", "S2", "S3", "S4")]
         if bad:
-            raise ValueError(f"theorem1 settings are S1-S4, got {bad}")
+            raise ValueError(f"names: theorem1 settings are S1-S4, got {bad}")
         settings = []
         if inputs in ("iid", "both"):
             settings += [preset(b) for b in base]
@@ -100,7 +125,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
         base = list(names) if names else ["T1", "T2", "T3", "T4"]
         bad = [b for b in base if b not in ("T1", "T2", "T3", "T4")]
         if bad:
-            raise ValueError(f"theorem2 settings are T1-T4, got {bad}")
+            raise ValueError(f"names: theorem2 settings are T1-T4, got {bad}")
         settings = [preset(b) for b in base]
         panels.append(Panel("fig3_3_theorem2_tucker.png",
                             "Fig. 3 (3): Theorem 2, Tucker CNN", tuple(base),
@@ -110,7 +135,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
         base = list(names) if names else ["S1", "S2", "S3", "S4"]
         bad = [b for b in base if b not in ("S1", "S2", "S3", "S4")]
         if bad:
-            raise ValueError(f"classification settings are S1-S4, got {bad}")
+            raise ValueError(f"names: classification settings are S1-S4, got {bad}")
         settings = [preset(b).as_classification() for b in base]
         panels.append(Panel("classification_theorem3.png",
                             "003 App. A.4: logistic CNN (Theorem 3), iid inputs",
@@ -121,7 +146,7 @@ def experiment_settings(name: str, names: Sequence[str] | None = None,
     if names:
         settings = [s for s in settings if s.name in names]
         if not settings:
-            raise ValueError(f"no CP study setting among {list(names)}")
+            raise ValueError(f"names: no CP study setting among {list(names)}")
     panels.append(Panel("fig7_2_cp_kernels.png",
                         "Fig. 7 (2): CP block, estimation error against 1/√n, one curve per K",
                         tuple(s.name for s in settings), r"$1/\sqrt{n}$"))
@@ -164,12 +189,18 @@ class SettingRun:
         check_int(self.batch_size, "batch_size")
         if not isinstance(self.solver, str):
             raise TypeError(f"solver must be a string, got {self.solver!r}")
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        if isinstance(self.grid, str) or not hasattr(self.grid, "__len__"):
+            raise TypeError(f"grid must be a pair (low, high), got {self.grid!r}")
         if len(self.grid) != 2:
             raise ValueError(f"grid must be (low, high), got {self.grid!r}")
         low, high = (check_finite(v, "grid") for v in self.grid)
         if not 0.0 < low < high < 1.0:
             raise ValueError(f"grid must satisfy 0 < low < high < 1, got {self.grid!r}")
         if self.sizes is not None:
+            if isinstance(self.sizes, str) or not hasattr(self.sizes, "__len__"):
+                raise TypeError(f"sizes must be a tuple of ints or None, got {self.sizes!r}")
             if not self.sizes:
                 raise ValueError("sizes must hold at least one sample size (or be None)")
             for n in self.sizes:
@@ -248,6 +279,12 @@ class Experiment:
         check_int(self.workers, "workers")
         check_device(self.device)
         check_bool(self.bounds, "bounds")
+        if self.scheduler is not None and not isinstance(self.scheduler, str) \
+                and not hasattr(self.scheduler, "submit"):
+            raise TypeError(f"scheduler must be a Dask scheduler address (str), a "
+                            f"distributed.Client or None, got {type(self.scheduler).__name__}")
+        if self.out is not None:
+            check_path(self.out, "out")
         if not 0.0 < check_finite(self.threshold, "threshold") <= 1.0:
             raise ValueError(f"threshold must lie in (0, 1], got {self.threshold!r}")
         if self.x_axis not in X_AXES:
@@ -281,10 +318,14 @@ class Experiment:
 
     def select(self, names: Sequence[str]) -> Experiment:
         """The experiment restricted to the settings called ``names`` (panels follow)."""
+        if isinstance(names, str | bytes) or not isinstance(names, Sequence) or not all(
+                isinstance(n, str) for n in names) or not names:
+            raise TypeError(f"names must be a non-empty sequence of setting names (str), got "
+                            f"{names!r}")
         known = [run.setting.name for run in self.runs]
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise ValueError(f"settings {unknown} are not in the experiment ({known})")
+            raise ValueError(f"names: settings {unknown} are not in the experiment ({known})")
         runs = tuple(run for run in self.runs if run.setting.name in names)
         panels = tuple(dataclasses.replace(p, settings=tuple(s for s in p.settings
                                                              if s in names))
@@ -312,7 +353,8 @@ class Experiment:
         ``workers`` and ``scheduler`` default to the experiment's; no files are written here
         (``store`` is the checkpoint).
         """
-        seed = self.seed if seed is None else int(seed)
+        # check_int, not int(): int(2.5) would run seed 2, int("x") fail without the name
+        seed = self.seed if seed is None else check_int(seed, "seed", minimum=0)
         tasks = self.tasks(seed)
         report: dict = {}
         rows, seconds = run_sweep(tasks, workers=self.workers if workers is None else workers,
@@ -342,7 +384,11 @@ def experiment_plan(name: str, names: Sequence[str] | None = None, n_reps: int =
     """
     settings, panels = experiment_settings(name, names, inputs, paper_size)
     grid = (0.08, 0.30) if name == "classification" else DEFAULT_GRID
-    explicit = tuple(int(n) for n in sizes) if name == "cp-kernels" else None
+    if isinstance(sizes, str) or not hasattr(sizes, "__len__") or len(sizes) == 0:
+        raise TypeError(f"sizes must be a non-empty sequence of ints, got {sizes!r}")
+    # checked for every experiment (only cp-kernels uses them): int(2.5) would truncate
+    checked = tuple(check_int(n, "sizes entries") for n in sizes)
+    explicit = checked if name == "cp-kernels" else None
     if explicit is not None:
         n_points = SettingRun.n_points          # unused with explicit sizes
     runs = tuple(SettingRun(s, n_reps=n_reps, n_points=n_points, grid=grid, sizes=explicit,

@@ -16,12 +16,10 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from .._validation import check_bool, check_path
 from .replication import setting_hash
-
-if TYPE_CHECKING:
-    from .runner import Task
+from .runner import Task
 
 __all__ = ["CheckpointError", "CheckpointWarning", "DirectoryStore", "task_identity",
            "write_results", "write_summary"]
@@ -40,12 +38,35 @@ class CheckpointError(ValueError):
     """A checkpoint file was not trusted and the store is strict."""
 
 
+def _check_task(task: object, name: str = "task") -> None:
+    if not isinstance(task, Task):
+        raise TypeError(f"{name} must be a Task (make_tasks), got {type(task).__name__}")
+
+
+def _check_rows(rows: object, name: str = "rows") -> list[dict]:
+    if isinstance(rows, str | bytes) or not isinstance(rows, list | tuple):
+        raise TypeError(f"{name} must be a list of dicts (one per fit), got "
+                        f"{type(rows).__name__}")
+    bad = [i for i, row in enumerate(rows) if not isinstance(row, dict)]
+    if bad:
+        raise TypeError(f"{name} must hold dicts (one per fit); {name}[{bad[0]}] is a "
+                        f"{type(rows[bad[0]]).__name__}")
+    return list(rows)
+
+
 def _digest(rows: list[dict]) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
 
 
 def task_identity(task: Task) -> dict:
-    """What a task file must match to count as this task: key, seed, grid, setting, reps."""
+    """What a task file must match to count as this task: key, seed, grid, setting, reps.
+
+    Raises
+    ------
+    TypeError
+        If ``task`` is not a :class:`~tensorcnn.simulation.runner.Task`.
+    """
+    _check_task(task)
     return dict(key=task.key, seed=int(task.seed), solver=task.solver,
                 sizes=[int(n) for n in task.sizes], reps=[int(r) for r in task.reps],
                 setting=task.setting.name, setting_hash=setting_hash(task.setting),
@@ -72,9 +93,13 @@ class DirectoryStore:
     """
 
     def __init__(self, root: str | os.PathLike, strict: bool = False) -> None:
-        self.path = Path(root) / "checkpoint"
+        root = check_path(root, "root")
+        self.strict = check_bool(strict, "strict")
+        if root.exists() and not root.is_dir():
+            raise ValueError(f"root must be a folder (the run's output folder), got the file "
+                             f"{str(root)!r}")
+        self.path = root / "checkpoint"
         self.path.mkdir(parents=True, exist_ok=True)
-        self.strict = bool(strict)
         self.rejected: list[str] = []
 
     def done(self) -> set[str]:
@@ -83,6 +108,8 @@ class DirectoryStore:
 
     def save(self, task: Task, rows: list[dict]) -> None:
         """Write the finished ``task``'s rows with its identity and checksum."""
+        _check_task(task)
+        rows = _check_rows(rows)
         target = self.path / f"{task.key}.json"
         temporary = target.with_suffix(".json.tmp")
         payload = dict(format=STORE_FORMAT, version=STORE_VERSION, **task_identity(task),
@@ -92,6 +119,7 @@ class DirectoryStore:
 
     def load_task(self, task: Task) -> list[dict] | None:
         """The rows of ``task`` if its file is present and trusted, else ``None``."""
+        _check_task(task)
         path = self.path / f"{task.key}.json"
         if not path.exists():
             return None
@@ -149,8 +177,15 @@ class DirectoryStore:
 
 
 def write_results(rows: list[dict], out: str | os.PathLike) -> Path:
-    """Write the tidy table (one row per fit) to ``out/results.csv``."""
-    path = Path(out) / "results.csv"
+    """Write the tidy table (one row per fit) to ``out/results.csv``.
+
+    Raises
+    ------
+    TypeError
+        If ``rows`` is not a list of dicts or ``out`` not a path.
+    """
+    rows = _check_rows(rows)
+    path = check_path(out, "out") / "results.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not rows:
         path.write_text("")
@@ -164,8 +199,21 @@ def write_results(rows: list[dict], out: str | os.PathLike) -> Path:
 
 
 def write_summary(summary: dict, out: str | os.PathLike) -> Path:
-    """Write ``out/summary.json``."""
-    path = Path(out) / "summary.json"
+    """Write ``out/summary.json``.
+
+    Raises
+    ------
+    TypeError
+        If ``summary`` is not a dict that JSON can write, or ``out`` not a path (checked
+        before the file is touched).
+    """
+    if not isinstance(summary, dict):
+        raise TypeError(f"summary must be a dict (summarize), got {type(summary).__name__}")
+    path = check_path(out, "out") / "summary.json"
+    try:
+        text = json.dumps(summary, indent=2)
+    except (TypeError, ValueError) as error:   # not JSON-serialisable, or circular
+        raise TypeError(f"summary must hold JSON values only: {error}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(summary, indent=2))
+    path.write_text(text)
     return path

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping, Sequence
+from numbers import Real
 from pathlib import Path
 
-from .._figures import save_figure
+from .._figures import check_figure_path, save_figure
+from .._validation import check_bool, check_finite, check_instance
 
 __all__ = ["plot_error_curves", "plot_r2_by_truth", "plot_truth_curves"]
 
@@ -13,6 +17,103 @@ __all__ = ["plot_error_curves", "plot_r2_by_truth", "plot_truth_curves"]
 #: A bound at least this many times the observed mean error at every n is called vacuous in
 #: the figure: true, but it says nothing about the size of the error.
 _VACUOUS_FACTOR = 10.0
+
+
+def _check_path(path: object) -> None:
+    """A figure path whose suffix matplotlib can write (checked before anything is drawn)."""
+    check_figure_path(path, "path")
+
+
+def _check_curve(name: str, entry: object) -> None:
+    """One setting's entry of a summary: x, mean, sd of one length, finite (None-free)."""
+    import numpy as np
+
+    where = f"summary[{name!r}]"
+    if not isinstance(entry, Mapping):
+        raise TypeError(f"{where} must be a dict (a setting's summary), got "
+                        f"{type(entry).__name__}")
+    missing = [key for key in ("x", "mean", "sd") if key not in entry]
+    if missing:
+        raise ValueError(f"{where} has no {missing} (a setting's summary has x, mean and sd, "
+                         "one value per n)")
+    lengths = set()
+    for key in ("x", "mean", "sd"):
+        try:
+            values = np.asarray(entry[key], dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{where}[{key!r}] must be a list of numbers, got "
+                            f"{entry[key]!r:.80}") from None
+        if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+            raise ValueError(f"{where}[{key!r}] must be a non-empty list of finite numbers, "
+                             f"got {entry[key]!r:.80}")
+        lengths.add(values.size)
+    if len(lengths) != 1:
+        raise ValueError(f"{where}: x, mean and sd must have one length (one value per n)")
+    if entry.get("slope") is not None:
+        for key in ("slope", "intercept", "r2"):
+            value = entry.get(key)
+            if isinstance(value, bool) or not isinstance(value, Real) \
+                    or not math.isfinite(value):
+                raise ValueError(f"{where}[{key!r}] must be a finite number with a slope, "
+                                 f"got {value!r}")
+    bound = entry.get("bound")
+    if bound is not None:
+        if not isinstance(bound, Mapping) or not isinstance(bound.get("defined"), bool):
+            raise ValueError(f"{where}['bound'] must be a dict with a bool 'defined', got "
+                             f"{bound!r:.80}")
+        if bound["defined"]:
+            values = np.asarray(bound.get("values", ()), dtype=float)
+            if values.shape != (lengths.pop(),) or np.isnan(values).any():
+                raise ValueError(f"{where}['bound']['values'] must be numbers, one per n")
+
+
+def _finite_list(where: str, values: object) -> int:
+    """The length of ``values``, a non-empty 1-D list of finite numbers (else an error)."""
+    import numpy as np
+
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where} must be a list of numbers, got {values!r:.80}") from None
+    if isinstance(values, str | bytes) or array.ndim != 1 or array.size == 0 \
+            or not np.isfinite(array).all():
+        raise ValueError(f"{where} must be a non-empty list of finite numbers, got "
+                         f"{values!r:.80}")
+    return array.size
+
+
+def _check_truths(name: str, truths: object) -> None:
+    """A setting's ``truths`` entry (:func:`~tensorcnn.simulation.sensitivity.truth_summary`):
+    what :func:`plot_truth_curves` draws, one curve per draw, each as long as ``x``."""
+    where = f"summary[{name!r}]['truths']"
+    if not isinstance(truths, Mapping):
+        raise TypeError(f"{where} must be a dict (truth_summary's entry), got "
+                        f"{type(truths).__name__}")
+    missing = [key for key in ("x", "seeds", "draws", "threshold", "share_at_least",
+                               "n_truths") if key not in truths]
+    if missing:
+        raise ValueError(f"{where} has no {missing} (truth_summary writes x, seeds, draws, "
+                         "threshold, share_at_least and n_truths)")
+    length = _finite_list(f"{where}['x']", truths["x"])
+    seeds, draws = truths["seeds"], truths["draws"]
+    if not isinstance(seeds, Sequence) or isinstance(seeds, str) or not seeds:
+        raise ValueError(f"{where}['seeds'] must be a non-empty list of seeds, got {seeds!r:.80}")
+    if not isinstance(draws, Sequence) or isinstance(draws, str) or not draws:
+        raise ValueError(f"{where}['draws'] must be a non-empty list of dicts, got "
+                         f"{draws!r:.80}")
+    for i, draw in enumerate(draws):
+        if not isinstance(draw, Mapping) or not all(k in draw for k in ("seed", "r2", "mean")):
+            raise ValueError(f"{where}['draws'][{i}] must be a dict with seed, r2 and mean, "
+                             f"got {draw!r:.80}")
+        check_finite(draw["r2"], f"{where}['draws'][{i}]['r2']")
+        if _finite_list(f"{where}['draws'][{i}]['mean']", draw["mean"]) != length:
+            raise ValueError(f"{where}['draws'][{i}]['mean'] must have one value per x "
+                             f"({length})")
+    check_finite(truths["threshold"], f"{where}['threshold']")
+    check_finite(truths["share_at_least"], f"{where}['share_at_least']")
+    n_truths = truths["n_truths"]
+    if isinstance(n_truths, bool) or not isinstance(n_truths, int) or n_truths < 1:
+        raise ValueError(f"{where}['n_truths'] must be a positive int, got {n_truths!r}")
 
 
 def _bound_note(ratios: dict) -> str:
@@ -73,17 +174,27 @@ def plot_error_curves(summary: dict, path: str | os.PathLike, title: str = "",
     Path
         ``path``.
     """
+    if not isinstance(summary, Mapping):
+        raise TypeError(f"summary must be a dict (a run's summary.json), got "
+                        f"{type(summary).__name__}")
+    entries = [(name, entry) for name, entry in summary.items()
+               if not (isinstance(name, str) and name.startswith("_"))]
+    if not entries:
+        raise ValueError("summary must hold at least one setting (a key not starting "
+                         "with '_'), got none")
+    for name, entry in entries:
+        _check_curve(name, entry)
+    check_instance(title, str, "title", "a str")
+    check_instance(xlabel, str, "xlabel", "a str (matplotlib mathtext)")
+    check_bool(show_bound, "show_bound")
     import matplotlib
 
     matplotlib.use("Agg")
+    _check_path(path)
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.offsetbox import AnchoredText
 
-    entries = [(name, entry) for name, entry in summary.items() if not name.startswith("_")]
-    if not entries:
-        raise ValueError("summary must hold at least one setting (a key not starting "
-                         "with '_'), got none")
     bounds = {name: entry["bound"] for name, entry in entries
               if show_bound and entry.get("bound") is not None}
     defined = [name for name, bound in bounds.items() if bound["defined"]]
@@ -148,10 +259,33 @@ def plot_r2_by_truth(rows: list[dict], path: str | os.PathLike, threshold: float
     """R² of each (seed, setting) as points, one column per setting, and the threshold.
 
     ``rows`` are those of :func:`tensorcnn.simulation.sensitivity.r2_by_truth`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For empty ``rows``, a row without a setting name and a finite ``r2``, a
+        ``threshold`` outside (0, 1], a non-str ``title`` or a ``path`` matplotlib cannot
+        write (checked before anything is drawn).
     """
+    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a list of dicts (r2_by_truth's rows), got "
+                        f"{type(rows).__name__}")
+    if not rows:
+        raise ValueError("rows must be a non-empty list of dicts (r2_by_truth's rows)")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping) or not isinstance(row.get("setting"), str):
+            raise TypeError(f"rows[{i}] must be a dict with a str 'setting', got {row!r:.80}")
+        value = row.get("r2")
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise ValueError(f"rows[{i}]['r2'] must be a finite number, got {value!r}")
+    threshold = check_finite(threshold, "threshold")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must lie in (0, 1], got {threshold!r}")
+    check_instance(title, str, "title", "a str")
     import matplotlib
 
     matplotlib.use("Agg")
+    _check_path(path)
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -188,16 +322,34 @@ def plot_truth_curves(summary: dict, path: str | os.PathLike, title: str = "",
     ``summary`` is a run's ``summary.json`` whose entries carry ``truths``
     (:func:`tensorcnn.simulation.sensitivity.truth_summary`); the run's own (fixed) truth
     is drawn bold, draws whose R² is below the threshold in red.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a ``summary`` that is not a dict of settings, has no setting with truth draws or
+        whose ``truths`` lack what is drawn (``x``, ``seeds``, ``draws`` with one curve per
+        draw, ``threshold``, ``share_at_least``, ``n_truths``), a non-str ``title`` or
+        ``xlabel``, or a ``path`` matplotlib cannot write (checked before anything is
+        drawn).
     """
+    if not isinstance(summary, Mapping):
+        raise TypeError(f"summary must be a dict (a run's summary.json), got "
+                        f"{type(summary).__name__}")
+    names = [n for n, e in summary.items() if not (isinstance(n, str) and n.startswith("_"))
+             and isinstance(e, Mapping) and "truths" in e]
+    if not names:
+        raise ValueError("summary has no setting with truth draws (a 'truths' entry)")
+    for name in names:
+        _check_truths(name, summary[name]["truths"])
+    check_instance(title, str, "title", "a str")
+    check_instance(xlabel, str, "xlabel", "a str (matplotlib mathtext)")
     import matplotlib
 
     matplotlib.use("Agg")
+    _check_path(path)
     import matplotlib.pyplot as plt
     import numpy as np
 
-    names = [n for n, e in summary.items() if not n.startswith("_") and "truths" in e]
-    if not names:
-        raise ValueError("summary has no setting with truth draws (a 'truths' entry)")
     columns = min(3, len(names))
     rows = -(-len(names) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, 3.6 * rows),

@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_instance, check_int
 from ..data.presets import Setting
 from ..data.weights import TrueWeights
 from ..estimators import (
@@ -167,11 +167,19 @@ def simulate_regression(setting: Setting, n_samples: int, weights: TrueWeights,
     TypeError, ValueError
         ``n_samples`` or ``n_test`` not an int ≥ 1.
     """
+    _check_setting(setting)
+    check_instance(weights, TrueWeights, "weights", "the setting's TrueWeights "
+                   "(setting_truth(setting, seed)[0])")
     n_samples = check_int(n_samples, "n_samples")
     n_test = check_int(n_test, "n_test")
     X_all, Z_all, y_all = _draw(setting, n_samples + n_test, weights, transition, rng)
     return RegressionData(X_all[:n_samples], Z_all[:n_samples], y_all[:n_samples],
                           X_all[n_samples:], y_all[n_samples:])
+
+
+def _check_setting(setting: Setting) -> None:
+    check_instance(setting, Setting, "setting", "a Setting (tensorcnn.data.preset(name) or "
+                   "tensorcnn.data.Setting(...))")
 
 
 def _draw(setting: Setting, n_total: int, weights: TrueWeights,
@@ -244,6 +252,18 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     return sizes
 
 
+def _check_determined(sizes: Sequence[int], setting: Setting, estimator: Any) -> None:
+    """Refuse, naming ``sizes``, a regression size below the d_M of the fitted model (the
+    least-squares fit is not determined), before any data are drawn."""
+    if setting.task != "regression":
+        return
+    n_params = estimator._check_params()
+    if min(sizes) < n_params:
+        raise ValueError(f"sizes must each be at least d_M = {n_params}, the parameters of "
+                         f"setting {setting.name!r}'s fitted model (with fewer samples its "
+                         f"least-squares fit is not determined), got {min(sizes)}")
+
+
 def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
                     solver: str = "als") -> list[dict]:
     """Simulate one replication and fit it at every sample size; one tidy row per fit.
@@ -255,16 +275,18 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     cpu_seconds (CPU time of the fit plus an equal share of the replication's data draw:
     what an unloaded core needs).
     """
+    _check_setting(setting)
     sizes = check_sizes(sizes)
     rep = check_int(rep, "rep", minimum=0)
     seed = check_int(seed, "seed", minimum=0)
     cpu_start = time.process_time()
     weights, transition = setting_truth(setting, seed)
     data_stream, solver_stream = replication_streams(setting, seed, rep)
+    estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
+    _check_determined(sizes, setting, estimator)
     X_test, y_all, Z_all, M_all = _draw_replication(setting, sizes, weights, transition,
                                                    np.random.default_rng(data_stream))
     classify = M_all is None
-    estimator = make_estimator(setting, solver, rng=np.random.default_rng(solver_stream))
     data_cpu = (time.process_time() - cpu_start) / len(sizes)
     rows = []
     for n in sizes:

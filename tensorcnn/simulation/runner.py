@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_bool, check_instance, check_int
 from ..data.presets import Setting
 from .batched import check_device, fit_replications
 from .grid import sample_sizes
@@ -57,6 +57,26 @@ class Task:
     #: to rounding on every device.
     device: str | None = None
 
+    def __post_init__(self) -> None:
+        # a Task built by hand (not by make_tasks) reaches run_task and the store as it is:
+        # check it here, so that a bad one fails by name instead of inside a fit
+        check_int(self.setting_index, "setting_index", minimum=0)
+        check_instance(self.setting, Setting, "setting", "a Setting")
+        for field_name, minimum in (("sizes", 1), ("reps", 0)):
+            value = getattr(self, field_name)
+            if not isinstance(value, tuple) or not value:
+                raise TypeError(f"{field_name} must be a non-empty tuple of ints, got "
+                                f"{value!r}")
+            for item in value:
+                check_int(item, f"{field_name} entries", minimum=minimum)
+            if len(set(value)) != len(value):
+                raise ValueError(f"{field_name} must be distinct, got {value!r}")
+        check_int(self.seed, "seed", minimum=0)
+        if self.solver not in SOLVERS:
+            raise ValueError(f"solver must be one of {SOLVERS}, got {self.solver!r}")
+        if self.device is not None:
+            check_instance(self.device, str, "device", "a torch device name or None")
+
     @property
     def key(self) -> str:
         # seed and grid in the key: a rerun with other ones in the same directory must not
@@ -73,6 +93,7 @@ def run_task(task: Task) -> list[dict]:
     batch on a CPU only adds memory (benchmarks/bench_engine.py); on a torch device the
     task's replications are one batch.
     """
+    check_instance(task, Task, "task", "a Task (make_tasks)")
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
@@ -218,6 +239,13 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     device : str, optional
         A torch device for the batched Tucker/CP solver (None: numpy), see :func:`run_task`.
 
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad argument (checked before any task runs): ``tasks`` not a sequence of
+        :class:`Task`, ``workers`` < 1, ``store`` without ``load_task``/``save``, a
+        non-bool ``progress``, a ``report`` that is not a dict, an unknown ``device``.
+
     Returns
     -------
     rows : list of dict
@@ -225,7 +253,24 @@ def run_sweep(tasks: Sequence[Task], workers: int = 1, scheduler: Any = None,
     seconds : float
         Wall time of this call.
     """
+    if isinstance(tasks, str | bytes) or not isinstance(tasks, Sequence):
+        raise TypeError(f"tasks must be a sequence of Task (make_tasks), got "
+                        f"{type(tasks).__name__}")
+    for task in tasks:
+        check_instance(task, Task, "tasks entries", "a Task (make_tasks)")
     workers = check_int(workers, "workers")
+    if scheduler is not None and not isinstance(scheduler, str) \
+            and not hasattr(scheduler, "submit"):
+        raise TypeError(f"scheduler must be a Dask scheduler address (str) or a "
+                        f"distributed.Client, got {type(scheduler).__name__}")
+    if store is not None and not (callable(getattr(store, "load_task", None))
+                                  and callable(getattr(store, "save", None))):
+        raise TypeError(f"store must have load_task(task) and save(task, rows) (a "
+                        f"DirectoryStore), got {type(store).__name__}")
+    check_bool(progress, "progress")
+    if report is not None and not isinstance(report, dict):
+        raise TypeError(f"report must be a dict (filled in) or None, got "
+                        f"{type(report).__name__}")
     if device is not None:
         check_device(device)
         tasks = [dataclasses.replace(task, device=device) for task in tasks]

@@ -10,10 +10,13 @@ share of truth draws instead of one draw.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from numbers import Real
 
 import numpy as np
 
+from .._validation import check_bool, check_finite
 from .experiments import Experiment, ExperimentResult, experiment_plan
 from .replication import setting_truth
 from .runner import Store
@@ -29,6 +32,8 @@ def _check_experiment(experiment: object) -> None:
 
 
 def _check_seeds(seeds: Iterable[int]) -> list[int]:
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be an iterable of non-negative ints, got {seeds!r}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
@@ -38,6 +43,30 @@ def _check_seeds(seeds: Iterable[int]) -> list[int]:
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds}")
     return [int(seed) for seed in seeds]
+
+
+def _check_store_for_seed(store_for_seed: object) -> None:
+    if store_for_seed is not None and not callable(store_for_seed):
+        raise TypeError(f"store_for_seed must be a callable seed -> Store, or None, got "
+                        f"{type(store_for_seed).__name__}")
+
+
+def _check_results(experiment: Experiment, results: object) -> None:
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must be a non-empty {seed: ExperimentResult} mapping "
+                         "(truth_draws)")
+    names = [setting.name for setting in experiment.settings]
+    for seed, result in results.items():
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"results must be keyed by non-negative int seeds, got {seed!r}")
+        if not isinstance(result, ExperimentResult):
+            raise TypeError(f"results[{seed!r}] must be an ExperimentResult (truth_draws), "
+                            f"got {type(result).__name__}")
+        missing = [name for name in names if not isinstance(result.summary, Mapping)
+                   or name not in result.summary]
+        if missing:
+            raise ValueError(f"results[{seed!r}] has no summary of the settings {missing} of "
+                             "the experiment (results of another experiment?)")
 
 
 def truth_draws(experiment: Experiment, seeds: Iterable[int], workers: int | None = None,
@@ -64,6 +93,8 @@ def truth_draws(experiment: Experiment, seeds: Iterable[int], workers: int | Non
     """
     _check_experiment(experiment)
     seeds = _check_seeds(seeds)
+    _check_store_for_seed(store_for_seed)
+    check_bool(progress, "progress")
     experiment.tasks(seeds[0])      # the sweep is validated before any work
     bar = None
     if progress:
@@ -87,9 +118,7 @@ def truth_draws(experiment: Experiment, seeds: Iterable[int], workers: int | Non
 def truth_rows(experiment: Experiment, results: Mapping[int, ExperimentResult]) -> list[dict]:
     """One row per (seed, setting) of :func:`truth_draws`' results (see :func:`r2_by_truth`)."""
     _check_experiment(experiment)
-    if not isinstance(results, Mapping) or not results:
-        raise ValueError("results must be a non-empty {seed: ExperimentResult} mapping "
-                         "(truth_draws)")
+    _check_results(experiment, results)
     rows: list[dict] = []
     for seed, result in results.items():
         for setting in experiment.settings:
@@ -115,7 +144,8 @@ def truth_summary(experiment: Experiment, results: Mapping[int, ExperimentResult
         ``{setting: {…summarize_r2_by_truth…, seeds, x, draws: [{seed, slope, intercept,
         r2, truth_norm, mean}]}}``; ``x`` is the summary's x-axis (the same for every draw).
     """
-    threshold = experiment.threshold if threshold is None else threshold
+    _check_experiment(experiment)
+    threshold = experiment.threshold if threshold is None else _check_threshold(threshold)
     rows = truth_rows(experiment, results)
     out = summarize_r2_by_truth(rows, threshold)
     for name, entry in out.items():
@@ -180,6 +210,8 @@ def r2_by_truth(name: str, seeds: Iterable[int], names: Sequence[str] | None = N
     if name not in ("theorem1", "theorem2", "fig3"):
         raise ValueError(f"name must be 'theorem1', 'theorem2' or 'fig3', got {name!r}")
     seeds = _check_seeds(seeds)
+    _check_store_for_seed(store_for_seed)
+    check_bool(progress, "progress")
     plan = experiment_plan(name, names, n_reps=n_reps, inputs=inputs, n_points=n_points,
                            batch_size=batch_size, workers=workers)
     return truth_rows(plan, truth_draws(plan, seeds, store_for_seed=store_for_seed,
@@ -204,10 +236,25 @@ def summarize_r2_by_truth(rows: Sequence[dict], threshold: float = 0.95) -> dict
         slope_max, spearman_r2_truth_norm}}`` (quantiles: ``numpy.quantile``, linear); the
         Spearman correlation of R² with ‖W*‖_F is None with fewer than 3 truths.
     """
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must lie in (0, 1], got {threshold!r}")
+    threshold = _check_threshold(threshold)
+    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence):
+        raise TypeError(f"rows must be a sequence of dicts (output of r2_by_truth), got "
+                        f"{type(rows).__name__}")
     if not rows:
         raise ValueError("rows must be non-empty (output of r2_by_truth)")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise TypeError(f"rows[{i}] must be a dict (a row of r2_by_truth), got "
+                            f"{type(row).__name__}")
+        missing = [key for key in ("seed", "setting", "r2", "truth_norm") if key not in row]
+        if missing:
+            raise ValueError(f"rows[{i}] has no {missing} (rows of r2_by_truth have seed, "
+                             "setting, r2, truth_norm)")
+        for key in ("r2", "truth_norm"):
+            value = row[key]
+            if isinstance(value, bool) or not isinstance(value, Real) \
+                    or not math.isfinite(value):
+                raise ValueError(f"rows[{i}][{key!r}] must be a finite number, got {value!r}")
     from scipy import stats
 
     out: dict = {}
@@ -225,6 +272,13 @@ def summarize_r2_by_truth(rows: Sequence[dict], threshold: float = 0.95) -> dict
             r2_max=float(r2.max()), **_quantiles("slope", mine),
             spearman_r2_truth_norm=rho)
     return out
+
+
+def _check_threshold(threshold: object) -> float:
+    threshold = check_finite(threshold, "threshold")
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must lie in (0, 1], got {threshold!r}")
+    return threshold
 
 
 def _quantiles(key: str, rows: Sequence[dict]) -> dict:

@@ -14,7 +14,8 @@ from array_api_compat import array_namespace, device
 
 from ..tenalg import SMALL_TRAIL
 
-__all__ = ["lstsq", "mode_dot", "psd_solve", "select"]
+# a private module: these kernels are the structured solver's, unchecked by design (its
+# public entry, structured.fit_multistart, checks its inputs), so there is no __all__
 
 #: Eigenvalues below this fraction of a system's largest count as zero (the minimum-norm
 #: solution on the rest, as ``numpy.linalg.lstsq(rcond=1e-10)`` gives).

@@ -55,19 +55,27 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
 
-from .._validation import as_generator
+from .._validation import (
+    as_generator,
+    check_bool,
+    check_instance,
+    check_int,
+    check_nonnegative,
+)
 
 if TYPE_CHECKING:
     from ..estimators._quadratic import QuadraticObjective
 
-__all__ = ["Chart", "Iterate", "RankKFit", "ReducedProblem", "StartResult", "fit_multistart",
-           "least_squares", "newton", "random_starts", "spectral_starts", "stationarity"]
+# the building blocks (Chart, Iterate, StartResult, newton) stay importable for tests and
+# studies, but the public surface is the problem, its starts, the solver and its checks
+__all__ = ["RankKFit", "ReducedProblem", "fit_multistart", "least_squares", "random_starts",
+           "spectral_starts", "stationarity"]
 
 #: Relative size below which a Cholesky pivot counts as zero (√ of a 1e-12 condition).
 _PIVOT_RTOL = 1e-6
@@ -139,6 +147,26 @@ def _split_rank_k(theta: np.ndarray, n_kernels: int) -> tuple[np.ndarray, np.nda
     return A, B
 
 
+def _check_objective(obj: Any) -> QuadraticObjective:
+    # at call time: estimators imports this module, so a module-level import would cycle
+    from ..estimators._quadratic import QuadraticObjective
+
+    return check_instance(obj, QuadraticObjective, "obj",
+                          "a QuadraticObjective(M, y) (tensorcnn.estimators._quadratic)")
+
+
+def _check_factor(value: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
+    """A finite float array of exactly ``shape``, refused by name otherwise."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+        raise TypeError(f"{name} must be a real numpy array of shape {shape}, got "
+                        f"{type(value).__name__}")
+    if value.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {value.shape}")
+    if not np.isfinite(value).all():
+        raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
+    return value
+
+
 def least_squares(obj: QuadraticObjective, exact: bool) -> np.ndarray:
     """The unconstrained least-squares Θ (P × L): G vec Θ = vec H.
 
@@ -157,6 +185,8 @@ def least_squares(obj: QuadraticObjective, exact: bool) -> np.ndarray:
     -------
     ndarray of shape (P, L)
     """
+    _check_objective(obj)
+    check_bool(exact, "exact")
     gram, rhs = obj.gram_flat, obj.cross.ravel()
     factor, info = lapack.dpotrf(gram, lower=1)
     diagonal = factor.diagonal()
@@ -184,6 +214,10 @@ def stationarity(obj: QuadraticObjective, A: np.ndarray, B: np.ndarray) -> float
     float
         0 at a stationary point (and when H = 0).
     """
+    _check_objective(obj)
+    K = A.shape[0] if isinstance(A, np.ndarray) and A.ndim == 2 else -1
+    A = _check_factor(A, "A", (K, obj.L) if K >= 0 else ("K", obj.L))
+    B = _check_factor(B, "B", (K, obj.P))
     grad = obj.gradient(B.T @ A)
     reference = 2.0 * np.linalg.norm(obj.cross)         # ‖∇_Θ f(0)‖ = ‖−2H‖
     if reference == 0:
@@ -310,6 +344,12 @@ class ReducedProblem:
     """
 
     def __init__(self, obj: QuadraticObjective, n_kernels: int) -> None:
+        _check_objective(obj)
+        n_kernels = check_int(n_kernels, "n_kernels")
+        if n_kernels >= min(obj.P, obj.L):
+            raise ValueError(f"n_kernels must be < min(P, L) = {min(obj.P, obj.L)} (the rank "
+                             f"constraint is void otherwise: use least_squares), got "
+                             f"{n_kernels}")
         gram, cross = obj.gram, obj.cross
         self.transposed = obj.P > obj.L
         if self.transposed:
@@ -669,6 +709,8 @@ def spectral_starts(problem: ReducedProblem, obj: QuadraticObjective) -> list[np
     """The two deterministic starts (K × p each): the leading K left singular vectors
     (as rows; never a zero row) of the least-squares Θ (:func:`least_squares`, ridge when G
     is singular) and of H, both on the short side."""
+    check_instance(problem, ReducedProblem, "problem", "a ReducedProblem(obj, n_kernels)")
+    _check_objective(obj)
     theta_ls = least_squares(obj, exact=False)
     if problem.transposed:
         theta_ls = theta_ls.T
@@ -682,6 +724,10 @@ def random_starts(rng: np.random.Generator | int, count: int, K: int, p: int) ->
     A seed (int) gives the same starts every time: they are drawn once and cached
     read-only (building a Generator costs more than a Newton step at these sizes).
     """
+    if not isinstance(rng, np.random.Generator):
+        rng = check_int(rng, "rng", minimum=0)
+    count = check_int(count, "count", minimum=0)
+    K, p = check_int(K, "K"), check_int(p, "p")
     if isinstance(rng, np.random.Generator):
         return rng.standard_normal((count, K, p))
     return _seeded_starts(rng, count, K, p)
@@ -761,6 +807,17 @@ def fit_multistart(problem: ReducedProblem, starts: Sequence[np.ndarray], n_scre
     -------
     RankKFit
     """
+    check_instance(problem, ReducedProblem, "problem", "a ReducedProblem(obj, n_kernels)")
+    if isinstance(starts, str | bytes) or not isinstance(starts, Sequence | np.ndarray):
+        raise TypeError(f"starts must be a sequence of (K, p) arrays, got "
+                        f"{type(starts).__name__}")
+    if len(starts) == 0:
+        raise ValueError("starts must hold at least one start, got none")
+    for i, start in enumerate(starts):
+        _check_factor(start, f"starts[{i}]", (problem.K, problem.p))
+    n_screen = check_int(n_screen, "n_screen")
+    tol = check_nonnegative(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter")
     starts = list(starts)
     minima: list[StartResult] = []
     first: list[int] = []          # the start that found each minimum

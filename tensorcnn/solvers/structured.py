@@ -35,13 +35,58 @@ from typing import Any
 from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
+from .._validation import check_bool, check_instance, check_int, check_nonnegative
 from ._batch import lstsq, mode_dot, psd_solve, select
 
+# als_sweeps, levenberg_marquardt and optimal_b_tilde are fit_multistart's building blocks:
+# importable (tests, studies), but array-level and unchecked, so not the public surface
 __all__ = ["CPStructure", "StructuredFit", "StructuredState", "TuckerStructure",
-           "als_sweeps", "fit_multistart", "levenberg_marquardt", "optimal_b_tilde"]
+           "fit_multistart"]
 
 #: Damping above which no descent direction is left: the start is stationary.
 _MAX_DAMPING = 1e8
+
+
+def _check_shape(value: Any, name: str) -> tuple[int, ...]:
+    """A non-empty sequence of positive ints, as a tuple."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a non-empty sequence of positive ints, got "
+                        f"{value!r}")
+    if len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of positive ints, got "
+                         f"{value!r}")
+    return tuple(check_int(v, f"{name} entries") for v in value)
+
+
+def _check_problem(structure: Any, M: Any, y: Any, starts: Any, check_data: bool) -> None:
+    """fit_multistart's inputs: one structure, arrays of matching shapes on one backend."""
+    check_instance(structure, (TuckerStructure, CPStructure), "structure",
+                   "a TuckerStructure or CPStructure")
+    for value, name in ((M, "M"), (y, "y"), (starts, "starts")):
+        try:
+            xp = array_namespace(value)
+        except TypeError:
+            raise TypeError(f"{name} must be a numpy array or torch tensor, got "
+                            f"{type(value).__name__}") from None
+        if not xp.isdtype(value.dtype, "real floating"):
+            raise TypeError(f"{name} must be a real floating array, got dtype {value.dtype}")
+    L = math.prod(structure.kernel_shape)
+    if M.ndim != 4 or M.shape[3] != L or M.shape[1] == 0:
+        raise ValueError(f"M must have shape (G, n, P, L) with n >= 1 and L = {L} (the "
+                         f"kernel's entries), got {tuple(M.shape)}")
+    G, n = M.shape[:2]
+    if tuple(y.shape) != (G, n):
+        raise ValueError(f"y must have shape (G, n) = ({G}, {n}), got {tuple(y.shape)}")
+    R = structure.n_components
+    if starts.ndim != 4 or (starts.shape[0], starts.shape[2], starts.shape[3]) != (G, R, L) \
+            or starts.shape[1] == 0:
+        raise ValueError(f"starts must have shape (G, S, R, L) = ({G}, S >= 1, {R}, {L}), "
+                         f"got {tuple(starts.shape)}")
+    arrays = ((M, "M"), (y, "y"), (starts, "starts")) if check_data else (
+        (y, "y"), (starts, "starts"))
+    for value, name in arrays:
+        if not bool(array_namespace(value).all(array_namespace(value).isfinite(value))):
+            raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
 
 
 @dataclass(frozen=True)
@@ -76,9 +121,15 @@ class TuckerStructure:
     """
 
     def __init__(self, kernel_shape: Sequence[int], ranks: Sequence[int]) -> None:
-        self.kernel_shape = tuple(int(l) for l in kernel_shape)
-        self.ranks = tuple(int(r) for r in ranks[:-1])
-        self.n_components = int(ranks[-1])
+        self.kernel_shape = _check_shape(kernel_shape, "kernel_shape")
+        ranks = _check_shape(ranks, "ranks")
+        if len(ranks) != len(self.kernel_shape) + 1 or any(
+                r > l for r, l in zip(ranks, self.kernel_shape)):
+            raise ValueError(f"ranks must be N + 1 = {len(self.kernel_shape) + 1} positive "
+                             f"ints with R_j <= l_j for kernel_shape {self.kernel_shape}, "
+                             f"got {ranks}")
+        self.ranks = ranks[:-1]
+        self.n_components = ranks[-1]
         self.free = tuple(j for j, (r, l) in enumerate(zip(self.ranks, self.kernel_shape))
                           if r < l)
 
@@ -214,8 +265,8 @@ class CPStructure:
     """
 
     def __init__(self, kernel_shape: Sequence[int], rank: int) -> None:
-        self.kernel_shape = tuple(int(l) for l in kernel_shape)
-        self.n_components = int(rank)
+        self.kernel_shape = _check_shape(kernel_shape, "kernel_shape")
+        self.n_components = check_int(rank, "rank")
 
     def init(self, kernels: Any) -> StructuredState:
         """Each kernel's leading singular vector of each unfolding (B, R, L) → h^(j)."""
@@ -537,8 +588,8 @@ def levenberg_marquardt(structure: TuckerStructure | CPStructure, state: Structu
 
 
 def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, starts: Any,
-                   n_screen: int, max_iter: int, tol: float, finish: str = "lm"
-                   ) -> tuple[StructuredFit, Any]:
+                   n_screen: int, max_iter: int, tol: float, finish: str = "lm",
+                   check_data: bool = True) -> tuple[StructuredFit, Any]:
     """For each of G data sets: screen S starts for ``n_screen`` ALS sweeps, finish the best.
 
     ALS has bad local minima here (seen in T1–T4: objective ~3σ² instead of ~σ²): every
@@ -555,6 +606,9 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
     n_screen, max_iter : int
     tol : float
     finish : {"lm", "als"}
+    check_data : bool, default True
+        Refuse a non-finite M (one pass over it); callers that checked M already pass
+        False. The shapes, y and the starts are always checked.
 
     Returns
     -------
@@ -564,6 +618,11 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
     index : array of ints (G,)
         The kept start of each data set.
     """
+    _check_problem(structure, M, y, starts, check_bool(check_data, "check_data"))
+    n_screen, max_iter = check_int(n_screen, "n_screen"), check_int(max_iter, "max_iter")
+    tol = check_nonnegative(tol, "tol")
+    if finish not in ("lm", "als"):
+        raise ValueError(f"finish must be 'lm' or 'als', got {finish!r}")
     xp = array_namespace(M)
     G, S = starts.shape[:2]
     where = _device(M)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._backend import as_array, to_numpy
-from .._validation import check_bool, check_int, check_positive
+from .._validation import check_bool, check_int, check_nonnegative, check_positive
 
 __all__ = ["check_p", "check_design", "check_targets", "check_loss", "check_problem"]
 
@@ -93,6 +93,23 @@ def check_targets(Y: Any, n_samples: int, loss: str, name: str = "Y") -> np.ndar
     if Y.shape[0] != n_samples:
         raise ValueError(f"{name} has {Y.shape[0]} rows but X has {n_samples}; they must agree")
     return Y
+
+
+def check_lams(lams: Any) -> np.ndarray:
+    """A path of penalty levels: a non-empty sequence of finite numbers >= 0, as float64.
+
+    An entry is named ``lams`` when the sequence has several values and ``lam`` when it
+    has one (the single-lam solvers call the path functions with ``[lam]``).
+    """
+    if isinstance(lams, str | bytes) or not np.iterable(lams):
+        raise TypeError(f"lams must be a sequence of numbers >= 0 (a list, even for one "
+                        f"value), got {type(lams).__name__} {lams!r:.80}")
+    lams = list(lams)
+    name = "lams" if len(lams) > 1 else "lam"
+    values = np.asarray([check_nonnegative(v, name) for v in lams], dtype=np.float64)
+    if values.size == 0:
+        raise ValueError("lams must contain at least one value")
+    return values
 
 
 def check_problem(X: Any, Y: Any, loss: str) -> tuple[np.ndarray, np.ndarray, str]:

@@ -46,7 +46,7 @@ class Quadratic:
 
     def __init__(self, Y: np.ndarray):
         self.Y = _check_matrix(Y)
-        self.n = Y.shape[0]
+        self.n = self.Y.shape[0]  # of the checked array: Y may be a nested list
         #: Lipschitz constant of the gradient with respect to Z.
         self.curvature = 1.0 / self.n
 

@@ -15,7 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_generator, check_finite, check_nonnegative
+from .._validation import (
+    as_generator,
+    check_bool,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_path,
+)
 from ._validation import check_design, check_loss
 
 __all__ = ["make_group_sparse_regression", "load_shipped", "load_paper_dataset",
@@ -117,7 +124,7 @@ def load_shipped(name: str) -> tuple[np.ndarray, np.ndarray, str]:
     loaders = {"linnerud": ("squared", datasets.load_linnerud),
                "digits": ("multinomial", datasets.load_digits),
                "wine": ("multinomial", datasets.load_wine)}
-    if name not in loaders:
+    if not isinstance(name, str) or name not in loaders:
         raise ValueError(f"name must be one of {sorted(loaders)}, got {name!r}")
     loss, loader = loaders[name]
     bunch = loader()
@@ -130,10 +137,28 @@ def load_arff(path: str | Path, n_targets: int) -> tuple[np.ndarray, np.ndarray]
 
     Numeric targets are returned as floats (n, n_targets); a single nominal target as
     labels (n,) (strings). Missing values are an error.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a str / PathLike, ``n_targets`` not an integer.
+    ValueError
+        ``n_targets`` out of range, the file is not valid ARFF, or it has missing values.
+    FileNotFoundError
+        No file at ``path``.
     """
     from scipy.io import arff
 
-    data, meta = arff.loadarff(str(path))
+    path = check_path(path, "path")
+    n_targets = check_int(n_targets, "n_targets")
+    try:
+        data, meta = arff.loadarff(str(path))
+    except (arff.ArffError, ValueError, StopIteration, UnicodeDecodeError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        # scipy's parser fails with its own errors (even StopIteration) on a non-ARFF file
+        raise ValueError(f"path {path} is not a readable ARFF file: "
+                         f"{type(error).__name__}: {error}") from error
     names = meta.names()
     if n_targets < 1 or n_targets >= len(names):
         raise ValueError(f"n_targets must be in [1, {len(names) - 1}] for {path}, got "
@@ -181,12 +206,15 @@ def load_paper_dataset(name: str, folder: str | Path | None = None, *,
     -------
     (X standardised, Y centred targets or labels, loss)
     """
-    if name not in PAPER_DATASETS:
+    if not isinstance(name, str) or name not in PAPER_DATASETS:
         raise ValueError(f"name must be one of {sorted(PAPER_DATASETS)}, got {name!r}")
+    download = check_bool(download, "download")
+    if data_home is not None:
+        data_home = str(check_path(data_home, "data_home"))
     loss, n_targets, openml_name = PAPER_DATASETS[name]
     X = Y = None
     if folder is not None:
-        folder = Path(folder)
+        folder = check_path(folder, "folder")
         if not folder.is_dir():
             raise ValueError(f"folder {folder} is not a directory")
         stems = {name, openml_name}

@@ -18,12 +18,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._validation import as_generator, check_int, check_nonnegative, check_positive
+from .._validation import (
+    as_generator,
+    check_bool,
+    check_callable,
+    check_finite,
+    check_instance,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 from ._validation import check_design, check_loss, check_p, check_problem, check_targets
 from .datafits import make_datafit
 from .garbage import collect_garbage, count_parameters
 from .group_lasso import group_lasso_lambda_max, group_lasso_path
-from .killing import KillStrategy, SignVarianceKill
+from .killing import SIGN_VARIANCE_RULES, KillStrategy, SignVarianceKill
 from .shrinknet import shrinknet_path
 from .switch import Switch, shrinknet_penalty
 
@@ -81,6 +90,13 @@ def tradeoff_curves(X: Any, Y: Any, loss: str = "squared", n_lams: int = 20,
     Y = check_targets(Y, X.shape[0], loss)
     lam2 = check_positive(lam2, "lam2")
     p = check_p(p)
+    n_lams = check_int(n_lams, "n_lams")
+    lam_ratio = check_positive(lam_ratio, "lam_ratio")
+    if lam_ratio > 1:
+        raise ValueError(f"lam_ratio must be in (0, 1] (the smallest lam as a share of "
+                         f"lam_max), got {lam_ratio!r}")
+    tol = check_positive(tol, "tol")
+    check_callable(progress, "progress", allow_none=True)
     lam_max = group_lasso_lambda_max(X, Y, loss)
     rows = []
     gl_lams = lam_max * np.geomspace(1.0, lam_ratio, n_lams)
@@ -126,8 +142,26 @@ def matched_comparison(rows: Sequence[dict[str, Any]], tol: float = 1e-6
     that happens to have a point there).
     """
     points: dict[str, list[tuple[float, float]]] = {"group_lasso": [], "shrinknet": []}
-    for row in rows:
-        points[row["method"]].append((round(row["sparsity"], 12), row["loss"]))
+    tol = check_nonnegative(tol, "tol")
+    if isinstance(rows, str | bytes | dict) or not np.iterable(rows):
+        raise TypeError(f"rows must be a sequence of dicts (the rows of tradeoff_curves), got "
+                        f"{type(rows).__name__} {rows!r:.80}")
+    checked = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise TypeError(f"rows[{i}] must be a dict with method, sparsity and loss, got "
+                            f"{type(row).__name__} {row!r:.80}")
+        missing = sorted({"method", "sparsity", "loss"} - set(row))
+        if missing:
+            raise ValueError(f"rows[{i}] lacks the keys {missing} (needs method, sparsity, "
+                             "loss)")
+        if row["method"] not in points:
+            raise ValueError(f"rows[{i}]['method'] must be one of {sorted(points)}, got "
+                             f"{row['method']!r}")
+        checked.append((row["method"], check_finite(row["sparsity"], f"rows[{i}]['sparsity']"),
+                        check_finite(row["loss"], f"rows[{i}]['loss']")))
+    for method, sparsity, loss in checked:
+        points[method].append((round(sparsity, 12), loss))
 
     def envelope(method: str, level: float) -> float:
         return min((loss for s, loss in points[method] if s >= level), default=np.inf)
@@ -206,12 +240,17 @@ def train_switch_network(X: Any, Y: Any, lam: float, lam2: float = 0.0, p: float
     lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
     p = check_p(p, solver=False)
     lr = check_positive(lr, "lr")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size),
-                        ("kill_every", kill_every)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    epochs = check_int(epochs, "epochs")
+    batch_size = check_int(batch_size, "batch_size")
+    kill_every = check_int(kill_every, "kill_every")
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    # torch's SGD takes any momentum >= 0 (1.5 diverges); Adam ignores it, checked anyway
+    if not 0 <= check_finite(momentum, "momentum") < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+    if strategy is not None:
+        check_instance(strategy, KillStrategy, "strategy", "a KillStrategy or None")
+    gc = check_bool(gc, "gc")
     gen = as_generator(rng)
     model = build_switch_network(X.shape[1], Y.shape[1], hidden, gen)
     opt = (torch.optim.Adam(model.parameters(), lr=lr) if optimizer == "adam"
@@ -267,6 +306,19 @@ def gamma_experiment(X: Any, Y: Any, gammas: Sequence[float], lam: float, lam2: 
     -------
     list of dicts ``gamma, repetition, final_loss, final_objective, cost, n_inputs_final``.
     """
+    # checked here (not only in train_switch_network) so that nothing runs on bad input
+    check_targets(Y, check_design(X).shape[0], check_loss(loss))
+    check_nonnegative(lam, "lam")
+    if isinstance(gammas, str | bytes) or not np.iterable(gammas):
+        raise TypeError(f"gammas must be a sequence of sign-variance gammas, got "
+                        f"{type(gammas).__name__} {gammas!r:.80}")
+    gammas = list(gammas)
+    if kill_rule not in SIGN_VARIANCE_RULES:
+        raise ValueError(f"kill_rule must be one of {SIGN_VARIANCE_RULES}, got {kill_rule!r}")
+    for gamma in gammas:  # every strategy is valid before the first network is trained
+        SignVarianceKill(gamma, rule=kill_rule)
+    repetitions = check_int(repetitions, "repetitions")
+    check_callable(progress, "progress", allow_none=True)
     seeds = as_generator(rng).integers(0, 2**32 - 1, size=repetitions)
     jobs = [(r, g) for r in range(repetitions) for g in [None, *gammas]]
     rows = []

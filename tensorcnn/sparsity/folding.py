@@ -27,6 +27,7 @@ import copy
 import torch
 from torch import nn
 
+from .._validation import check_bool
 from .switch import Switch
 
 __all__ = ["fold_switches"]
@@ -121,6 +122,8 @@ def fold_switches(model: nn.Sequential, through_positive_homogeneous: bool = Fal
     """
     if not isinstance(model, nn.Sequential):
         raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
+    through_positive_homogeneous = check_bool(through_positive_homogeneous,
+                                              "through_positive_homogeneous")
     folded = copy.deepcopy(model).eval()
     layers = list(folded)
     for index, module in enumerate(layers):

@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .._validation import check_instance
 from ..optim.penalties import group_view
 from ..optim.splitlbi import SplitLBI
 from ._graph import ChannelGraph, Space, describe_switch
@@ -111,7 +112,8 @@ class GCReport:
 
 
 def count_parameters(model: nn.Module) -> int:
-    """Number of scalar parameters of ``model``."""
+    """Number of scalar parameters of ``model`` (an ``nn.Module``; else ``TypeError``)."""
+    check_instance(model, nn.Module, "model", "an nn.Module")
     return sum(p.numel() for p in model.parameters())
 
 
@@ -309,6 +311,9 @@ def collect_garbage(model: nn.Module, optimizer: torch.optim.Optimizer | None = 
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if optimizer is not None:  # checked before the trace: a bad one fails mid-slicing
+        check_instance(optimizer, torch.optim.Optimizer, "optimizer",
+                       "a torch.optim.Optimizer or None")
     graph = ChannelGraph(model)
     sequential = isinstance(model, nn.Sequential)
 

@@ -25,8 +25,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.linear_model import MultiTaskLasso
 
-from .._validation import check_int, check_nonnegative, check_positive
-from ._validation import check_design, check_problem
+from .._backend import as_array, to_numpy
+from .._validation import check_bool, check_int, check_nonnegative, check_positive
+from ._validation import check_design, check_lams, check_problem
 from .datafits import make_datafit
 from .penalties import GroupL2
 from .solvers import ConvergenceWarning, fista
@@ -47,7 +48,12 @@ def group_lasso_objective(X: Any, Y: Any, W: Any, lam: float, loss: str = "squar
     X, Y, loss = check_problem(X, Y, loss)
     lam = check_nonnegative(lam, "lam")
     W = _check_coef(W, X, Y)
-    Z = X @ W if intercept is None else X @ W + np.asarray(intercept, float)[None, :]
+    if intercept is not None:
+        intercept = np.asarray(to_numpy(as_array(intercept, "intercept")), dtype=np.float64)
+        if intercept.shape != (Y.shape[1],):
+            raise ValueError(f"intercept must have shape (n_outputs,) = ({Y.shape[1]},), got "
+                             f"{intercept.shape}")
+    Z = X @ W if intercept is None else X @ W + intercept[None, :]
     return make_datafit(loss, Y).value(Z) + GroupL2(lam).value(W)
 
 
@@ -126,9 +132,8 @@ def group_lasso_path(X: Any, Y: Any, lams: Sequence[float], loss: str = "squared
     ``objectives`` (n_lams,), ``n_iter`` (n_lams,).
     """
     X, Y, loss = check_problem(X, Y, loss)
-    lams = np.asarray([check_nonnegative(v, "lams" if len(lams) > 1 else "lam") for v in lams])
-    if lams.size == 0:
-        raise ValueError("lams must contain at least one value")
+    lams = check_lams(lams)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter")
     n, p = X.shape

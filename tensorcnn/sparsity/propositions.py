@@ -17,8 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_generator, check_positive
-from ._validation import check_design, check_targets
+from .._backend import as_array, to_numpy
+from .._validation import (
+    as_generator,
+    check_callable,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
+from ._validation import check_design, check_p, check_targets
 from .datafits import make_datafit
 from .group_lasso import group_lasso, group_lasso_objective
 from .shrinknet import ridge_fit, shrinknet, shrinknet_objective
@@ -41,6 +48,40 @@ class Check:
         items = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                           for k, v in self.details.items())
         return f"[{'PASS' if self.passed else 'FAIL'}] {self.name}: {items}"
+
+
+def _vector(value: Any, name: str) -> np.ndarray:
+    """A finite numeric array as float64 numpy (any shape)."""
+    return np.asarray(to_numpy(as_array(value, name)), dtype=np.float64)
+
+
+def _check_layers(layers: Any, n_inputs: int | None = None, n_outputs: int | None = None,
+                  name: str = "layers") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Network layers (A_i (d_{i-1}, d_i), beta_i (d_{i-1},), b_i (d_i,)), finite, chained
+    (d_i of a layer = d_{i-1} of the next), with d_0 = ``n_inputs`` and the last d =
+    ``n_outputs`` where given; returned as float64 arrays."""
+    if isinstance(layers, str | bytes) or not isinstance(layers, Sequence) or not layers:
+        raise TypeError(f"{name} must be a non-empty list of (A, beta, b) triples, got "
+                        f"{type(layers).__name__} {layers!r:.80}")
+    out = []
+    for i, layer in enumerate(layers):
+        if isinstance(layer, str | bytes) or not isinstance(layer, Sequence) or \
+                len(layer) != 3:
+            raise TypeError(f"{name}[{i}] must be a triple (A, beta, b), got "
+                            f"{type(layer).__name__} {layer!r:.80}")
+        A, beta, b = (_vector(part, f"{name}[{i}][{j}]") for j, part in enumerate(layer))
+        if A.ndim != 2 or beta.shape != (A.shape[0],) or b.shape != (A.shape[1],):
+            raise ValueError(f"{name}[{i}] must be (A (d_in, d_out), beta (d_in,), b "
+                             f"(d_out,)), got shapes {A.shape}, {beta.shape}, {b.shape}")
+        expected = out[-1][0].shape[1] if out else n_inputs
+        if expected is not None and A.shape[0] != expected:
+            raise ValueError(f"{name}[{i}] reads {A.shape[0]} inputs but gets {expected} "
+                             f"({'the previous layer' if out else 'the columns of X'})")
+        out.append((A, beta, b))
+    if n_outputs is not None and out[-1][0].shape[1] != n_outputs:
+        raise ValueError(f"{name}[-1] has {out[-1][0].shape[1]} outputs but Y has "
+                         f"{n_outputs} columns")
+    return out
 
 
 def beta_norm(W: np.ndarray) -> np.ndarray:
@@ -66,6 +107,10 @@ def check_prop_a1(X: Any, Y: Any, lam: float, loss: str = "squared",
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
+    check_nonnegative(lam, "lam")
+    check_callable(beta_map, "beta_map")
+    n_random = check_int(n_random, "n_random", minimum=0)
+    rtol = check_nonnegative(rtol, "rtol")
     gen = as_generator(rng)
     W = group_lasso(X, Y, lam, loss)
     gl_min = group_lasso_objective(X, Y, W, lam, loss)
@@ -96,7 +141,15 @@ def check_prop_a1(X: Any, Y: Any, lam: float, loss: str = "squared",
 
 # ---------------------------------------------------------------------------- A.2
 def convexity_gap(f: Callable[[np.ndarray], float], s1: np.ndarray, s2: np.ndarray) -> float:
-    r"""f((s1 + s2)/2) - (f(s1) + f(s2))/2: > 0 witnesses that f is not convex."""
+    r"""f((s1 + s2)/2) - (f(s1) + f(s2))/2: > 0 witnesses that f is not convex.
+
+    ``s1`` and ``s2`` are finite arrays of one shape; ``f`` maps such an array to a number.
+    """
+    check_callable(f, "f")
+    s1, s2 = _vector(s1, "s1"), _vector(s2, "s2")
+    if s1.shape != s2.shape:
+        raise ValueError(f"s1 and s2 must have the same shape, got {s1.shape} and "
+                         f"{s2.shape}")
     return float(f(0.5 * (s1 + s2)) - 0.5 * (f(s1) + f(s2)))
 
 
@@ -104,8 +157,9 @@ def a2_witness(A0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""The seed's witness generalised: with Y = 0, s1 = (A = 0, beta = 2·1) and
     s2 = (A = 2 A0, beta = 0) both fit perfectly, the midpoint (A0, 1) does not.
 
-    Points are packed as the vector [vec(A), beta].
+    Points are packed as the vector [vec(A), beta]. ``A0``: a finite (d, q) matrix.
     """
+    A0 = check_design(A0, "A0")
     d = A0.shape[0]
     s1 = np.concatenate([np.zeros(A0.size), 2.0 * np.ones(d)])
     s2 = np.concatenate([2.0 * A0.ravel(), np.zeros(d)])
@@ -119,6 +173,8 @@ def check_prop_a2(objective: Callable[[np.ndarray, np.ndarray], float],
     ``objective(A, beta)``; passes when the witness of :func:`a2_witness` gives a strictly
     positive convexity gap (for (6) with Y = 0 it equals ||X A0||_F^2 / (2n)).
     """
+    check_callable(objective, "objective")
+    A0 = check_design(A0, "A0")
     shape = A0.shape
 
     def f(v: np.ndarray) -> float:
@@ -137,8 +193,15 @@ def check_prop_a3(objective: Callable[[np.ndarray, np.ndarray], float], A: np.nd
 
     The product diag(beta) A, hence the data fit, is unchanged while lam ||beta||_1 halves,
     so no point can be a minimiser (for lam > 0 and beta != 0). Passes when all n_steps
-    successive differences are strictly negative.
+    successive differences are strictly negative. ``A`` (d, q), ``beta`` (d,) finite;
+    ``n_steps`` >= 1.
     """
+    check_callable(objective, "objective")
+    A, beta = check_design(A, "A"), _vector(beta, "beta")
+    if beta.shape != (A.shape[0],):
+        raise ValueError(f"beta must have shape (d,) = ({A.shape[0]},) to match A, got "
+                         f"{beta.shape}")
+    n_steps = check_int(n_steps, "n_steps")
     values = np.array([objective(2.0 ** k * A, beta / 2.0 ** k) for k in range(n_steps + 1)])
     steps = np.diff(values)
     return Check("Prop A.3 strict decrease along (2A, beta/2)", bool(np.all(steps < 0)),
@@ -168,6 +231,9 @@ def check_prop_a3_exception(X: Any, Y: Any, lam: float, loss: str = "squared",
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
     lam = check_positive(lam, "lam")
+    check_callable(objective, "objective", allow_none=True)
+    n_random = check_int(n_random, "n_random")
+    gtol = check_nonnegative(gtol, "gtol")
     gen = as_generator(rng)
     d, q = X.shape[1], Y.shape[1]
     datafit = make_datafit(loss, Y)
@@ -224,6 +290,12 @@ def network_objective(X: Any, Y: Any, layers: Sequence[tuple[np.ndarray, np.ndar
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
+    layers = _check_layers(layers, X.shape[1], Y.shape[1])
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
+    lam_bias = check_nonnegative(lam_bias, "lam_bias")
+    p = check_p(p, solver=False)
+    check_callable(activation, "activation")
+    check_callable(multiplier, "multiplier")
     H = X
     penalty = 0.0
     for i, (A, beta, b) in enumerate(layers):
@@ -242,6 +314,10 @@ def check_prop_a4_flips(objective: Callable[[Sequence], float], layers: Sequence
 
     ``flip(layer, signs)`` builds the flipped layer (default: beta * s, A * s[:, None]).
     """
+    check_callable(objective, "objective")
+    _check_layers(layers)  # checked only: objective and flip get the layers as given
+    check_callable(flip, "flip", allow_none=True)
+    rtol = check_nonnegative(rtol, "rtol")
     if flip is None:
         def flip(layer, s):
             A, beta, b = layer
@@ -273,6 +349,10 @@ def check_prop_a4_existence(X: Any, Y: Any, lam: float, lam2: float, p: float = 
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
+    n_starts = check_int(n_starts, "n_starts", minimum=0)
+    n_rays = check_int(n_rays, "n_rays", minimum=0)
+    p = check_p(p, solver=lam2 > 0 and n_starts > 0)  # the solver runs only then
     gen = as_generator(rng)
     d, q = X.shape[1], Y.shape[1]
     f0 = make_datafit(loss, Y).null_value()
@@ -324,6 +404,12 @@ def check_prop_a4_network_existence(X: Any, Y: Any, layers: Sequence, lam: float
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], loss)
+    layers = _check_layers(layers, X.shape[1], Y.shape[1])
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
+    lam_bias = check_nonnegative(lam_bias, "lam_bias")
+    p = check_p(p, solver=False)
+    check_callable(activation, "activation")
+    n_rays = check_int(n_rays, "n_rays", minimum=0)
     gen = as_generator(rng)
 
     def F(ls):
@@ -373,6 +459,12 @@ def check_prop_a4_absent_class(X: Any, Y: Any, layers: Sequence, lam: float, lam
     """
     X = check_design(X)
     Y = check_targets(Y, X.shape[0], "multinomial")
+    layers = _check_layers(layers, X.shape[1], Y.shape[1])
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
+    lam_bias = check_nonnegative(lam_bias, "lam_bias")
+    p = check_p(p, solver=False)
+    check_callable(activation, "activation")
+    n_steps = check_int(n_steps, "n_steps")
     absent = np.flatnonzero(Y.sum(axis=0) == 0)
     if absent.size == 0:
         raise ValueError("Y must have a class that never occurs (a zero column of the "
@@ -410,6 +502,10 @@ def check_reduced_penalty(W: np.ndarray, lam: float, lam2: float, p: float,
     against a 1-D numerical minimisation per row (scipy ``minimize_scalar`` over log t)."""
     from scipy.optimize import minimize_scalar
 
+    W = check_design(W, "W")
+    lam, lam2 = check_nonnegative(lam, "lam"), check_nonnegative(lam2, "lam2")
+    p = check_p(p, solver=False)
+    check_callable(closed_form, "closed_form")
     total = 0.0
     for w in np.atleast_2d(W):
         size = np.abs(w).sum() if p == 1 else np.sum(w * w)
@@ -425,5 +521,5 @@ def check_reduced_penalty(W: np.ndarray, lam: float, lam2: float, p: float,
         total += res.fun
     value = closed_form(W, lam, lam2, p)
     rel = abs(value - total) / max(1e-300, abs(total)) if total else abs(value)
-    return Check(f"reduced penalty (p={p:g}) equals the 1-D minimisation", rel <= 1e-7,
+    return Check(f"reduced penalty (p={p:g}) equals the 1-D minimisation", bool(rel <= 1e-7),
                  dict(closed_form=value, numerical=total, relative_difference=rel))

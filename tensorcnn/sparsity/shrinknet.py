@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int, check_nonnegative, check_positive
-from ._validation import check_design, check_p, check_problem
+from .._backend import as_array, to_numpy
+from .._validation import check_bool, check_int, check_nonnegative, check_positive
+from ._validation import check_design, check_lams, check_p, check_problem
 from .datafits import make_datafit
 from .penalties import L1, SquaredL2, lp_power
 from .solvers import ConvergenceWarning, fista
@@ -88,14 +89,17 @@ def balanced_split(W: Any, lam: float, lam2: float, p: float = 2) -> tuple[np.nd
     return A, beta
 
 
-def _check_A_beta(A, beta, X, Y):
-    A = check_design(A, "A")
+def _check_A_beta(A, beta, X, Y, names=("A", "beta")):
+    """(A, beta) as float64 of shapes (d, q), (d,); ``names`` for the messages (A0, beta0
+    for warm starts)."""
+    name_A, name_beta = names
+    A = check_design(A, name_A)
     if A.shape != (X.shape[1], Y.shape[1]):
-        raise ValueError(f"A must have shape (n_features, n_outputs) = "
+        raise ValueError(f"{name_A} must have shape (n_features, n_outputs) = "
                          f"{(X.shape[1], Y.shape[1])}, got {A.shape}")
-    beta = np.asarray(check_design(np.atleast_1d(np.asarray(beta, float))[None, :], "beta"))[0]
+    beta = np.atleast_1d(np.asarray(to_numpy(as_array(beta, name_beta)), dtype=np.float64))
     if beta.shape != (X.shape[1],):
-        raise ValueError(f"beta must have shape (n_features,) = ({X.shape[1]},), got "
+        raise ValueError(f"{name_beta} must have shape (n_features,) = ({X.shape[1]},), got "
                          f"{beta.shape}")
     return A, beta
 
@@ -153,6 +157,7 @@ def shrinknet(X: Any, Y: Any, lam: float, lam2: float, p: float = 2,
     -------
     A : (p_in, q), beta : (p_in,)[, info]
     """
+    return_info = check_bool(return_info, "return_info")
     path = shrinknet_path(X, Y, [lam], lam2, p, loss, A0=A0, beta0=beta0, tol=tol,
                           max_iter=max_iter)
     A, beta = path["A"][0], path["beta"][0]
@@ -218,9 +223,7 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter")
     inner_max_iter = check_int(inner_max_iter, "inner_max_iter")
-    lams = np.asarray([check_nonnegative(v, "lams" if len(lams) > 1 else "lam") for v in lams])
-    if lams.size == 0:
-        raise ValueError("lams must contain at least one value")
+    lams = check_lams(lams)
     if lam2 == 0 and np.any(lams > 0):
         raise ValueError("lam2 must be > 0 when lam > 0: without lam2 ||A||_p^p, problem (6) "
                          "has no minimiser (Prop. A.3 of 002)")
@@ -229,7 +232,7 @@ def shrinknet_path(X: Any, Y: Any, lams: Sequence[float], lam2: float, p: float 
     if (A0 is None) != (beta0 is None):
         raise ValueError("give both A0 and beta0, or neither")
     if A0 is not None:
-        A, beta = _check_A_beta(A0, beta0, X, Y)
+        A, beta = _check_A_beta(A0, beta0, X, Y, names=("A0", "beta0"))
         A, beta = A.copy(), beta.copy()
     else:
         A, beta = None, None

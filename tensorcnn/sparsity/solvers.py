@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import ConvergenceWarning, check_int, check_positive
+from .._backend import as_array, to_numpy
+from .._validation import (
+    ConvergenceWarning,
+    check_bool,
+    check_callable,
+    check_int,
+    check_positive,
+)
 
 __all__ = ["FistaResult", "fista", "ConvergenceWarning"]
 
@@ -64,12 +71,21 @@ def fista(smooth: Callable[[np.ndarray], tuple[float, np.ndarray]],
     Raises
     ------
     ValueError, TypeError
-        If ``L0`` or ``tol`` is not a finite number > 0, or ``max_iter`` not an integer >= 1.
+        If ``L0`` or ``tol`` is not a finite number > 0, ``max_iter`` not an integer >= 1,
+        ``warn`` not a bool, ``W0`` not a finite numeric array, ``smooth`` or
+        ``smooth_value`` not callable, or ``penalty`` without ``value`` and ``prox``.
     """
+    check_callable(smooth, "smooth")
+    check_callable(smooth_value, "smooth_value")
+    if not (callable(getattr(penalty, "value", None)) and callable(getattr(penalty, "prox",
+                                                                            None))):
+        raise TypeError(f"penalty must have value(W) and prox(W, step) methods (e.g. L1, "
+                        f"GroupL2), got {type(penalty).__name__} {penalty!r:.80}")
     L = max(check_positive(L0, "L0"), 1e-12)
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter")
-    x = np.array(W0, dtype=np.float64)
+    warn = check_bool(warn, "warn")
+    x = np.array(to_numpy(as_array(W0, "W0")), dtype=np.float64)
     y = x
     t = 1.0
     F_x = smooth_value(x) + penalty.value(x)

@@ -25,6 +25,7 @@ import io
 import json
 import math
 import os
+import pickle
 import random
 import tempfile
 from collections.abc import Mapping
@@ -33,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from .._validation import check_path
 
 __all__ = ["CheckpointError", "CheckpointMismatchError", "save_checkpoint",
            "load_checkpoint", "load_states", "config_diff", "format_diff", "jsonable",
@@ -63,7 +66,39 @@ def rng_states() -> dict[str, Any]:
 
 
 def set_rng_states(states: dict[str, Any]) -> None:
-    """Restore what :func:`rng_states` returned."""
+    """Restore what :func:`rng_states` returned.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``states`` is not such a mapping (a missing key, a value of the wrong kind); it
+        is checked whole before any generator is touched, so nothing is half-restored.
+    """
+    if not isinstance(states, Mapping):
+        raise TypeError(f"states must be the mapping rng_states() returns, got "
+                        f"{type(states).__name__}")
+    missing = [key for key in ("python", "numpy", "torch") if key not in states]
+    if missing:
+        raise ValueError(f"states lacks the entries {missing} (expected what rng_states() "
+                         "returns)")
+    if not isinstance(states["python"], tuple):
+        raise TypeError(f"states['python'] must be random.getstate()'s tuple, got "
+                        f"{type(states['python']).__name__}")
+    if not isinstance(states["numpy"], tuple | dict):
+        raise TypeError(f"states['numpy'] must be numpy.random.get_state()'s tuple, got "
+                        f"{type(states['numpy']).__name__}")
+    if not isinstance(states["torch"], torch.Tensor) or states["torch"].dtype != torch.uint8:
+        raise TypeError(f"states['torch'] must be torch.get_rng_state()'s uint8 tensor, got "
+                        f"{type(states['torch']).__name__}")
+    # Dry runs on throw-away generators: a malformed state fails here, before any global
+    # generator changes (no partial restore).
+    try:
+        random.Random().setstate(states["python"])
+        np.random.RandomState().set_state(states["numpy"])  # noqa: NPY002
+        torch.Generator().set_state(states["torch"])
+    except (TypeError, ValueError, RuntimeError, KeyError, IndexError) as err:
+        raise ValueError(f"states holds a malformed generator state ({type(err).__name__}: "
+                         f"{err})") from None
     random.setstate(states["python"])
     np.random.set_state(states["numpy"])  # noqa: NPY002
     torch.set_rng_state(states["torch"])
@@ -133,13 +168,18 @@ def save_checkpoint(path: str | Path, **objects: Any) -> Path:
         ``path`` is an existing folder, or the file cannot be written (the message names
         it; the previous checkpoint, if any, is untouched).
     """
-    path = Path(path)
+    path = check_path(path, "path")
     if path.is_dir():
         raise CheckpointError(f"checkpoint {path} is a folder, not a file")
     payload = {name: (obj.state_dict() if hasattr(obj, "state_dict") else obj)
                for name, obj in objects.items()}
     buffer = io.BytesIO()
-    torch.save(payload, buffer)
+    try:
+        torch.save(payload, buffer)
+    except (pickle.PicklingError, AttributeError, TypeError) as err:
+        # Before the file is touched: an entry that cannot be pickled names the entries.
+        raise TypeError(f"the checkpoint entries {sorted(objects)} must be picklable by "
+                        f"torch.save (or have a state_dict): {err}") from None
     data = buffer.getvalue()
     header = json.dumps({"version": FORMAT_VERSION, "sha256": hashlib.sha256(data).hexdigest(),
                          "payload_bytes": len(data)}, sort_keys=True).encode() + b"\n"
@@ -196,6 +236,13 @@ def _verified_payload(path: Path) -> bytes:
     return data
 
 
+def _check_loadable(objects: Mapping[str, Any]) -> None:
+    for name, obj in objects.items():
+        if obj is not None and not callable(getattr(obj, "load_state_dict", None)):
+            raise TypeError(f"{name} must be an object with load_state_dict (a model, "
+                            f"optimizer, scheduler ...) or None, got {type(obj).__name__}")
+
+
 def load_states(payload: Mapping[str, Any], path: str | Path, **objects: Any) -> None:
     """``obj.load_state_dict(payload[name])`` for every ``name=obj`` (``None`` skipped).
 
@@ -204,7 +251,14 @@ def load_states(payload: Mapping[str, Any], path: str | Path, **objects: Any) ->
     CheckpointError
         An entry is missing or does not fit its object (shapes, parameter groups); the
         message names the file and the entry.
+    TypeError
+        ``payload`` is not a mapping, or an object has no ``load_state_dict`` (checked for
+        every object before any is loaded).
     """
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"payload must be a mapping of checkpoint entries, got "
+                        f"{type(payload).__name__}")
+    _check_loadable(objects)
     for name, obj in objects.items():
         if obj is None:
             continue
@@ -251,7 +305,18 @@ def load_checkpoint(path: str | Path, map_location: torch.device | str | None = 
     ``weights_only=False`` (after the checksum check): load only checkpoints you wrote. The
     checksum detects corruption, not tampering.
     """
-    path = Path(path)
+    path = check_path(path, "path")
+    if not (map_location is None or isinstance(map_location, str | torch.device | Mapping)
+            or callable(map_location)):
+        raise TypeError(f"map_location must be a torch.device, a device string, a mapping, "
+                        f"a callable or None, got {map_location!r}")
+    if isinstance(map_location, str):
+        try:
+            torch.device(map_location)
+        except RuntimeError:
+            raise ValueError(f"map_location must name a device (cpu, cuda, cuda:1 ...), got "
+                             f"{map_location!r}") from None
+    _check_loadable(objects)
     data = _verified_payload(path)
     try:
         payload = torch.load(io.BytesIO(data), map_location=map_location, weights_only=False)
@@ -273,7 +338,20 @@ def config_diff(old: Mapping[str, Any], new: Mapping[str, Any],
 
     Both are compared as :func:`jsonable` data; a key present on one side only shows
     ``"<absent>"`` on the other. Keys in ``ignore`` are skipped.
+
+    Raises
+    ------
+    TypeError
+        ``old`` or ``new`` is not a mapping, or ``ignore`` is not a tuple / list of key
+        strings (a bare string would skip every key that is a substring of it).
     """
+    for name, value in (("old", old), ("new", new)):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a mapping (a configuration), got "
+                            f"{type(value).__name__}")
+    if not isinstance(ignore, tuple | list | set | frozenset) or \
+            not all(isinstance(k, str) for k in ignore):
+        raise TypeError(f"ignore must be a tuple of key strings, got {ignore!r}")
     old, new = jsonable(dict(old)), jsonable(dict(new))
     keys = list(old) + [k for k in new if k not in old]
     return {k: (old.get(k, _ABSENT), new.get(k, _ABSENT)) for k in keys
@@ -281,6 +359,17 @@ def config_diff(old: Mapping[str, Any], new: Mapping[str, Any],
 
 
 def format_diff(diff: Mapping[str, tuple[Any, Any]]) -> str:
-    """``key: old -> new`` for each differing key, separated by ``; ``."""
+    """``key: old -> new`` for each differing key, separated by ``; ``.
+
+    Raises
+    ------
+    TypeError
+        ``diff`` is not a mapping of key -> (old, new) pairs (what :func:`config_diff`
+        returns).
+    """
+    if not isinstance(diff, Mapping) or not all(
+            isinstance(pair, tuple | list) and len(pair) == 2 for pair in diff.values()):
+        raise TypeError(f"diff must be a mapping of key -> (old, new) pairs, as config_diff "
+                        f"returns, got {type(diff).__name__}")
     return "; ".join(f"{key}: {json.dumps(a)} -> {json.dumps(b)}"
                      for key, (a, b) in diff.items())

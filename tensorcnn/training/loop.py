@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from .._validation import check_bool, check_int, check_path
 from .checkpoint import (
     CheckpointError,
     CheckpointMismatchError,
@@ -34,6 +35,50 @@ Callback = Callable[..., dict[str, Any] | None]
 
 def _device_of(model: nn.Module) -> torch.device:
     return next(iter(model.parameters())).device
+
+
+# -- argument checks of the public functions (before any work: no step, no file) ----------
+def _check_model(model: Any) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if next(iter(model.parameters()), None) is None:
+        raise ValueError(f"model must have parameters (their device is the run's), got "
+                         f"{type(model).__name__} with none")
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
+                        f"{type(optimizer).__name__}")
+
+
+def _check_loader(loader: Any, name: str) -> None:
+    if isinstance(loader, str | bytes | Mapping) or not hasattr(loader, "__iter__"):
+        raise TypeError(f"{name} must be an iterable of (x, y) batches, got "
+                        f"{type(loader).__name__}")
+
+
+def _check_scheduler(scheduler: Any) -> None:
+    if scheduler is not None and not (callable(getattr(scheduler, "step", None))
+                                      and callable(getattr(scheduler, "state_dict", None))):
+        raise TypeError(f"scheduler must be a torch.optim.lr_scheduler.LRScheduler or None, "
+                        f"got {type(scheduler).__name__}")
+
+
+def _check_loss_fn(loss_fn: Any) -> None:
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a callable loss_fn(logits, y) or None, got "
+                        f"{loss_fn!r}")
+
+
+def _check_amp_dtype(amp_dtype: Any, allowed: tuple[torch.dtype, ...] | None = None) -> None:
+    if amp_dtype is None and allowed is None:
+        return
+    if not isinstance(amp_dtype, torch.dtype) or not amp_dtype.is_floating_point or (
+            allowed is not None and amp_dtype not in allowed):
+        expected = (" or ".join(str(d) for d in allowed) if allowed is not None
+                    else "a floating torch.dtype or None")
+        raise TypeError(f"amp_dtype must be {expected}, got {amp_dtype!r}")
 
 
 def _summary(sums: torch.Tensor, what: str) -> dict[str, float]:
@@ -76,6 +121,17 @@ def train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, *,
     ValueError
         If ``loader`` yields no examples (on every rank together).
     """
+    _check_model(model)
+    _check_loader(loader, "loader")
+    _check_optimizer(optimizer)
+    _check_loss_fn(loss_fn)
+    if scaler is not None and not isinstance(scaler, torch.amp.GradScaler):
+        raise TypeError(f"scaler must be a torch.amp.GradScaler or None, got "
+                        f"{type(scaler).__name__}")
+    _check_amp_dtype(amp_dtype)
+    progress = check_bool(progress, "progress")
+    if not isinstance(desc, str):
+        raise TypeError(f"desc must be a string, got {desc!r}")
     loss_fn = loss_fn or F.cross_entropy
     device = _device_of(model)
     model.train()
@@ -108,8 +164,13 @@ def evaluate(model: nn.Module, loader, *, loss_fn: Callable | None = None,
              amp_dtype: torch.dtype | None = None) -> dict[str, float]:
     """Mean loss and accuracy of ``model`` (eval mode) over ``loader``, summed over ranks.
 
-    Raises ``ValueError`` if ``loader`` yields no examples.
+    Raises ``ValueError`` if ``loader`` yields no examples, ``TypeError`` / ``ValueError``
+    for an argument of the wrong kind (named in the message).
     """
+    _check_model(model)
+    _check_loader(loader, "loader")
+    _check_loss_fn(loss_fn)
+    _check_amp_dtype(amp_dtype)
     loss_fn = loss_fn or F.cross_entropy
     model = unwrap(model)
     device = _device_of(model)
@@ -154,6 +215,10 @@ def harness_settings(model: nn.Module, optimizer: torch.optim.Optimizer, schedul
     ``shuffle``, ``drop_last`` and ``train_loader.size`` (examples) where the loader has
     them. Taken before anything is loaded, so a fresh run and its resumption agree.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_optimizer(optimizer)
+    _check_scheduler(scheduler)
     net = unwrap(model)
     out: dict[str, Any] = {"model.class": type(net).__name__}
     for name, value in net.state_dict().items():
@@ -327,15 +392,46 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, train_loader, *, epo
         The checkpoint is unreadable or corrupt, or (:class:`CheckpointMismatchError`)
         belongs to another run; raised before the first epoch.
     ValueError
-        ``train_loader`` (or ``test_loader``) yields no examples; raised in the first
-        epoch, before anything is checkpointed.
+        ``train_loader`` (or ``test_loader``) yields no examples: raised before the first
+        epoch when the loader has a length (one process), else in the first epoch; before
+        anything is checkpointed either way.
+    TypeError, ValueError
+        An argument of the wrong kind or out of range (``epochs=0``, ``callbacks=[1]``,
+        ``amp="yes"`` …), named in the message, before any work.
     """
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {epochs}")
-    if checkpoint_every < 1:
-        raise ValueError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
+    epochs = check_int(epochs, "epochs")
+    checkpoint_every = check_int(checkpoint_every, "checkpoint_every")
+    _check_model(model)
+    _check_optimizer(optimizer)
+    _check_loader(train_loader, "train_loader")
+    if test_loader is not None:
+        _check_loader(test_loader, "test_loader")
+    _check_scheduler(scheduler)
+    _check_loss_fn(loss_fn)
+    if amp is not None:
+        amp = check_bool(amp, "amp")
+    _check_amp_dtype(amp_dtype, allowed=(torch.float16, torch.bfloat16))
+    if checkpoint_path is not None:
+        checkpoint_path = check_path(checkpoint_path, "checkpoint_path")
+    resume, progress = check_bool(resume, "resume"), check_bool(progress, "progress")
+    extend = check_bool(extend, "extend")
+    if isinstance(callbacks, str | bytes) or not isinstance(callbacks, Sequence) or \
+            not all(callable(c) for c in callbacks):
+        raise TypeError(f"callbacks must be a sequence of callables, got {callbacks!r}")
+    if config is not None and not isinstance(config, Mapping):
+        raise TypeError(f"config must be a mapping (the run's configuration) or None, got "
+                        f"{type(config).__name__}")
     device = _device_of(model)
     info = dist_info(device)
+    if info.world_size == 1:
+        # One process: an empty loader is refused now, before a checkpoint is read or
+        # written. Distributed runs keep the check inside the epoch, where the example
+        # counts are all-reduced, so that every rank raises together (no rank left
+        # waiting in a collective).
+        for name, loader in (("train_loader", train_loader), ("test_loader", test_loader)):
+            if loader is not None and hasattr(loader, "__len__") and len(loader) == 0:
+                raise ValueError(f"{name} yields no examples (an empty data set, or fewer "
+                                 "examples than one batch with drop_last=True)")
     amp = device.type == "cuda" if amp is None else amp
     autocast_dtype = amp_dtype if amp else None
     scaler = torch.amp.GradScaler(device.type,

@@ -15,6 +15,7 @@ import numpy as np
 from torch import nn
 
 from .._figures import save_figure
+from .._validation import check_int, check_path
 
 __all__ = ["path_arrays", "save_path", "load_path", "plot_path"]
 
@@ -38,7 +39,22 @@ def path_arrays(optimizer, model: nn.Module | None = None) -> dict[str, np.ndarr
         With :meth:`~tensorcnn.optim.SplitLBI.record_path` called at least once.
     model : nn.Module, optional
         Names the parameters (else ``group{i}.param{j}``).
+
+    Raises
+    ------
+    TypeError
+        ``optimizer`` is not a SplitLBI (it has no penalised parameters / path), or
+        ``model`` not an ``nn.Module``.
+    ValueError
+        No path recorded yet.
     """
+    from ..optim import SplitLBI
+
+    if not isinstance(optimizer, SplitLBI):
+        raise TypeError(f"optimizer must be a tensorcnn.optim.SplitLBI (the optimizer that "
+                        f"records the path), got {type(optimizer).__name__}")
+    if model is not None and not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module or None, got {type(model).__name__}")
     names = {id(p): name for name, p in model.named_parameters()} if model is not None else {}
     for gi, group in enumerate(optimizer.param_groups):
         for pi, p in enumerate(group["params"]):
@@ -62,9 +78,24 @@ def path_arrays(optimizer, model: nn.Module | None = None) -> dict[str, np.ndarr
     return out
 
 
+def _check_arrays(arrays: object) -> None:
+    if not isinstance(arrays, dict) or not all(isinstance(k, str) for k in arrays):
+        raise TypeError(f"arrays must be a dict of name -> array, as path_arrays returns, "
+                        f"got {type(arrays).__name__}")
+
+
 def save_path(arrays: dict[str, np.ndarray], path: str | Path) -> Path:
-    """Write :func:`path_arrays` to ``path`` (``.npz``), atomically; returns the path."""
-    path = Path(path)
+    """Write :func:`path_arrays` to ``path`` (``.npz``), atomically; returns the path.
+
+    Raises
+    ------
+    TypeError
+        ``arrays`` is not a dict with string keys, or ``path`` not a path.
+    ValueError
+        ``path`` does not end in ``.npz``.
+    """
+    _check_arrays(arrays)
+    path = check_path(path, "path")
     if path.suffix != ".npz":
         raise ValueError(f"path file {path} must end in .npz")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,15 +111,61 @@ def save_path(arrays: dict[str, np.ndarray], path: str | Path) -> Path:
 
 
 def load_path(path: str | Path) -> dict[str, np.ndarray]:
-    """The arrays of a file written by :func:`save_path`."""
-    with np.load(Path(path)) as data:
+    """The arrays of a file written by :func:`save_path`.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        The file is not an ``.npz`` archive (the message names it).
+    """
+    path = check_path(path, "path")
+    if not path.is_file():
+        raise FileNotFoundError(f"path={str(path)!r}: no such file (a .npz of save_path)")
+    try:
+        data = np.load(path)
+    except (ValueError, OSError, EOFError) as err:
+        raise ValueError(f"path={str(path)!r} is not a .npz file of save_path ({err})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"path={str(path)!r} holds a single array, not the .npz archive "
+                         "save_path writes")
+    with data:
         return {key: data[key] for key in data.files}
 
 
 def plot_path(arrays: dict[str, np.ndarray], path: str | Path, max_groups: int = 64) -> Path:
     """Draw the regularisation path: ‖Γ_g‖₂ of every group against the epoch, one panel per
     layer (at most ``max_groups`` groups per panel: those that entered first), with the
-    count of groups in supp(Γ) on a second axis. Writes a PNG at ``path``."""
+    count of groups in supp(Γ) on a second axis. Writes a PNG at ``path``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``arrays`` is not a dict of path arrays (no ``<name>/group_norms``, or a layer
+        without its ``/epochs`` and ``/entry_epoch_group``), ``path`` not a path,
+        ``max_groups`` not a positive integer; before anything is drawn.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    _check_arrays(arrays)
+    path = check_path(path, "path")
+    if path.suffix.lstrip(".").lower() not in FigureCanvasBase.get_supported_filetypes():
+        raise ValueError(f"path={str(path)!r} must end in a figure format matplotlib writes "
+                         f"(.png, .pdf, .svg …), got {path.suffix!r}")
+    max_groups = check_int(max_groups, "max_groups")
+    for key in [k for k in arrays if k.endswith("/group_norms")]:
+        name = key[: -len("/group_norms")]
+        lacking = [f"{name}/{part}" for part in ("epochs", "entry_epoch_group")
+                   if f"{name}/{part}" not in arrays]
+        if lacking:
+            raise ValueError(f"arrays lacks {lacking} (expected what path_arrays returns)")
+        norms = np.asarray(arrays[key])
+        if norms.ndim != 2 or np.asarray(arrays[f"{name}/epochs"]).shape != norms.shape[:1]:
+            raise ValueError(f"arrays[{key!r}] must have shape (len(epochs), n_groups), got "
+                             f"{norms.shape}")
     import matplotlib
 
     matplotlib.use("Agg")

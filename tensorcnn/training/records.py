@@ -8,9 +8,11 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from .._validation import check_path
 
 __all__ = ["write_records", "long_format", "check_output_file", "RECORD_SUFFIXES"]
 
@@ -23,7 +25,18 @@ def long_format(records: Iterable[dict[str, Any]],
 
     Useful when records carry per-layer fields (``density/conv.weight`` …): the long table
     has one column per variable whatever the number of layers.
+
+    Raises
+    ------
+    TypeError
+        ``records`` is not a sequence of dicts, or ``id_keys`` not a sequence of key
+        strings (a bare string would be read as its characters).
     """
+    records = _check_records(records)
+    if isinstance(id_keys, str | bytes) or not isinstance(id_keys, Sequence) or \
+            not all(isinstance(k, str) for k in id_keys):
+        raise TypeError(f"id_keys must be a sequence of key strings, e.g. ('epoch',), got "
+                        f"{id_keys!r}")
     rows = []
     for record in records:
         ids = {k: record[k] for k in id_keys if k in record}
@@ -31,6 +44,19 @@ def long_format(records: Iterable[dict[str, Any]],
             if key not in id_keys:
                 rows.append({**ids, "metric": key, "value": value})
     return rows
+
+
+def _check_records(records: Any) -> list[Mapping[str, Any]]:
+    """``records`` as a list of mappings (a list / tuple / iterable of dicts), named on error."""
+    if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+        raise TypeError(f"records must be a sequence of dicts (one per epoch), got "
+                        f"{type(records).__name__}")
+    records = list(records)
+    for i, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise TypeError(f"records must hold dicts, got {type(record).__name__} at "
+                            f"position {i}")
+    return records
 
 
 def _clean(value: Any) -> Any:
@@ -64,8 +90,19 @@ def check_output_file(path: str | Path, what: str = "output",
     ------
     ValueError
         One line naming ``what``, the path and the reason.
+    TypeError
+        ``path`` is not a path, ``what`` not a string, or ``suffixes`` not a sequence of
+        strings (a bare ``".csv"`` would match any substring of it).
     """
-    path = Path(path)
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a string (how the message calls the file), got "
+                        f"{what!r}")
+    path = check_path(path, "path")
+    if suffixes is not None and (isinstance(suffixes, str | bytes)
+                                 or not isinstance(suffixes, Sequence)
+                                 or not all(isinstance(s, str) for s in suffixes)):
+        raise TypeError(f"suffixes must be a sequence of endings such as ('.csv', '.json'), "
+                        f"got {suffixes!r}")
     if path.is_dir():
         raise ValueError(f"{what} {path} is an existing folder; give a file path")
     if suffixes is not None and path.suffix not in suffixes:
@@ -108,8 +145,16 @@ def write_records(records: Sequence[dict[str, Any]], path: str | Path) -> Path:
 
     The file is replaced atomically (a temporary file in the same folder, then a rename):
     an interrupted write leaves the previous file intact.
+
+    Raises
+    ------
+    TypeError
+        ``records`` is not a sequence of dicts, or ``path`` not a path.
+    ValueError
+        ``path`` does not end in ``.csv`` or ``.json``.
     """
-    path = Path(path)
+    records = _check_records(records)
+    path = check_path(path, "path")
     if path.suffix not in RECORD_SUFFIXES:
         raise ValueError(f"path must end in .csv or .json, got {path}")
     path.parent.mkdir(parents=True, exist_ok=True)

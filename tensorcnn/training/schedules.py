@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as sched
 
@@ -37,6 +38,10 @@ def check_milestones(milestones: Sequence[int], epochs: int | None = None) -> li
     ValueError
         A milestone < 1, out of order or repeated, or >= ``epochs``; the message names it.
     """
+    if isinstance(milestones, str | bytes) or not isinstance(milestones, Sequence | torch.Tensor):
+        raise TypeError(f"milestones must be a sequence of integers, got {milestones!r}")
+    if epochs is not None:
+        epochs = check_int(epochs, "epochs")
     out = [check_int(m, "milestones entry") for m in milestones]
     for a, b in zip(out, out[1:], strict=False):
         if b <= a:
@@ -74,6 +79,11 @@ def make_scheduler(name: str, optimizer: Optimizer, epochs: int, *, step_size: i
         A bad argument, named in the message (``gamma=-1``, unsorted milestones, a
         milestone past the last epoch …).
     """
+    if not isinstance(name, str) or name not in SCHEDULES:
+        raise ValueError(f"name (the schedule) must be one of {SCHEDULES}, got {name!r}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
+                        f"{type(optimizer).__name__}")
     epochs = check_int(epochs, "epochs")
     if name == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=epochs,
@@ -86,4 +96,4 @@ def make_scheduler(name: str, optimizer: Optimizer, epochs: int, *, step_size: i
                                  gamma=check_positive(gamma, "gamma"))
     if name == "constant":
         return sched.ConstantLR(optimizer, factor=1.0, total_iters=0)
-    raise ValueError(f"schedule must be one of {SCHEDULES}, got {name!r}")
+    raise AssertionError(f"unreachable: {name!r} is in SCHEDULES")  # pragma: no cover

@@ -20,6 +20,7 @@ returned as float32 in [0, 1]: a clip is a (3, T, size, size) tensor.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import check_int
+from .._validation import check_bool, check_int, check_path
 from .loader import epoch_generator
 
 __all__ = ["ClipLoader", "FRAME_SUFFIXES", "VideoClips", "clip_indices", "read_frame"]
@@ -36,10 +37,32 @@ FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".npy")
 
 
 def read_frame(path: str | Path) -> torch.Tensor:
-    """One frame as a float32 (3, H, W) tensor in [0, 1]."""
-    path = Path(path)
+    """One frame as a float32 (3, H, W) tensor in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    FileNotFoundError
+        No file at ``path``.
+    ValueError
+        A suffix not in :data:`FRAME_SUFFIXES`, a ``.npy`` that is not one numeric
+        (H, W[, 3 or 4]) array, non-finite pixels.
+    """
+    path = check_path(path, "path")
+    if path.suffix.lower() not in FRAME_SUFFIXES:
+        raise ValueError(f"path={str(path)!r}: a frame file must end in one of "
+                         f"{FRAME_SUFFIXES}")
+    if not path.is_file():
+        raise FileNotFoundError(f"path={str(path)!r}: no such frame file")
     if path.suffix == ".npy":
-        array = np.load(path)
+        try:
+            array = np.load(path)
+        except (ValueError, OSError, EOFError) as err:
+            raise ValueError(f"path={str(path)!r} is not a .npy frame ({err})") from None
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "uif":
+            raise ValueError(f"path={str(path)!r}: a frame must be a numeric array, got "
+                             f"{getattr(array, 'dtype', type(array).__name__)}")
     else:
         import matplotlib.image as mpimg
 
@@ -48,8 +71,12 @@ def read_frame(path: str | Path) -> torch.Tensor:
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise ValueError(f"{path}: a frame must be (H, W, 3), got shape {array.shape}")
+        raise ValueError(f"path={str(path)!r}: a frame must be (H, W, 3), got shape "
+                         f"{array.shape}")
     array = array[:, :, :3]
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"path={str(path)!r}: a frame must have finite pixels, got NaN or "
+                         "infinite values")
     scale = 255.0 if array.dtype == np.uint8 else 1.0
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32) / scale).permute(2, 0, 1)
 
@@ -90,8 +117,21 @@ class VideoClips:
     def __init__(self, root: str | Path, clip_length: int = 16, size: int = 112,
                  train: bool = True, classes: Sequence[str] | None = None,
                  split_file: str | Path | None = None) -> None:
-        if clip_length < 1 or size < 1:
-            raise ValueError(f"clip_length and size must be >= 1, got {clip_length}, {size}")
+        root = check_path(root, "root")
+        clip_length, size = check_int(clip_length, "clip_length"), check_int(size, "size")
+        train = check_bool(train, "train")
+        if classes is not None and (isinstance(classes, str | bytes)
+                                    or not isinstance(classes, Sequence)
+                                    or not all(isinstance(c, str) for c in classes)):
+            raise TypeError(f"classes must be a sequence of class folder names (str) or "
+                            f"None, got {classes!r}")
+        if split_file is not None:
+            split_file = check_path(split_file, "split_file")
+            if not split_file.is_file():
+                raise FileNotFoundError(f"split_file={str(split_file)!r}: no such file")
+        if not root.is_dir():
+            raise FileNotFoundError(f"root={str(root)!r} is not an existing folder: expected "
+                                    "root/<class>/<video>/<frames>")
         self.root, self.clip_length, self.size, self.train = Path(root), clip_length, size, train
         folders = sorted(p for p in self.root.glob("*") if p.is_dir())
         self.classes = list(classes) if classes is not None else [p.name for p in folders]
@@ -110,7 +150,8 @@ class VideoClips:
                     self.videos.append((frames, label))
         if not self.videos:
             raise FileNotFoundError(
-                f"no videos under {self.root}: expected root/<class>/<video>/<frames> with "
+                f"no videos under root={str(self.root)!r}: expected "
+                f"root/<class>/<video>/<frames> with "
                 f"frames ending in {FRAME_SUFFIXES} (e.g. Hara et al.'s UCF101 video_jpg)")
 
     @property
@@ -155,8 +196,20 @@ class ClipLoader:
 
     def __init__(self, clips: VideoClips, batch_size: int, shuffle: bool = True, seed: int = 0,
                  device: torch.device | str = "cpu") -> None:
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not isinstance(clips, VideoClips):
+            raise TypeError(f"clips must be a VideoClips, got {type(clips).__name__}")
+        batch_size = check_int(batch_size, "batch_size")
+        shuffle = check_bool(shuffle, "shuffle")
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise TypeError(f"seed must be an integer, got {seed!r}")
+        if not isinstance(device, torch.device | str):
+            raise TypeError(f"device must be a torch.device or a device string, got "
+                            f"{device!r}")
+        try:
+            device = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"device must name a device (cpu, cuda, cuda:1 ...), got "
+                             f"{device!r}") from None
         self.clips, self.batch_size, self.shuffle, self.seed = clips, batch_size, shuffle, seed
         self.device, self.epoch = torch.device(device), 0
 
