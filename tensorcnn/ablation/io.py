@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .._figures import save_figure
+from .._figures import check_figure_path, save_figure
 from .._validation import check_path
 from ..training import write_records
 from .config import AblationConfig
@@ -63,20 +63,6 @@ def _plain_log_formatter(base: type) -> Any:
     return PlainLog(labelOnlyBase=False)
 
 
-def _check_figure_path(path: Any) -> Path:
-    """``path`` as a Path ending in a format matplotlib writes (``.png``, ``.pdf`` …)."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    path = check_path(path, "path")
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if path.suffix.lstrip(".").lower() not in formats:
-        raise ValueError(f"path={str(path)!r} must end in a figure format matplotlib writes "
-                         f"(.png, .pdf, .svg …), got {path.suffix!r}")
-    if path.is_dir():
-        raise ValueError(f"path={str(path)!r} is an existing folder; give a file path")
-    return path
-
-
 def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = "") -> Path:
     """Train loss and test accuracy per epoch: one line per (t, seed), colour by t, line
     style and marker by seed, all in one legend.
@@ -107,7 +93,7 @@ def plot_curves(records: list[dict[str, Any]], path: str | Path, title: str = ""
     _check_dicts(records, "records", ("t", "seed", "epoch", "train_loss", "test_accuracy"))
     if not records:
         raise ValueError("records must hold at least one (t, seed, epoch) record, got none")
-    path = _check_figure_path(path)
+    path = check_figure_path(path)
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {title!r}")
     ts = sorted({r["t"] for r in records})

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from .._validation import check_bool, check_callable, check_instance, check_path
 
 __all__ = ["DeprecatedAlias", "add_deprecated", "add_json", "add_quiet", "deprecation_note",
            "write_json", "SEED_HELP", "SEEDS_HELP", "STDOUT"]
@@ -35,8 +38,43 @@ SEED_HELP = "root seed of the run's random numbers (default {default})"
 SEEDS_HELP = "several root seeds, one run each ({default})"
 
 
+def _check_parser(parser: Any) -> None:
+    """An argparse parser, subparser or argument group (what ``add_argument`` is called on).
+
+    ``argparse._ActionsContainer`` is the one base the three share (argparse's own name:
+    ``add_argument_group`` returns one that is not an ``ArgumentParser``).
+    """
+    check_instance(parser, argparse._ActionsContainer, "parser",
+                   "an argparse.ArgumentParser (or an argument group)")
+
+
+def _check_option(value: Any, name: str) -> str:
+    """An option string such as ``--out``: a str starting with ``-``, longer than it."""
+    check_instance(value, str, name, "an option string such as '--out'")
+    if not value.startswith("-") or not value.strip("-"):
+        raise ValueError(f"{name} must be an option string such as '--out', got {value!r}")
+    return value
+
+
+def _check_dest(dest: Any) -> str:
+    """The attribute a flag stores into: a non-empty str."""
+    check_instance(dest, str, "dest", "a str (the attribute of the parsed namespace)")
+    if not dest:
+        raise ValueError("dest must be a non-empty str (the attribute of the parsed "
+                         "namespace), got ''")
+    return dest
+
+
 def deprecation_note(prog: str, old: str, new: str, why: str = "") -> None:
-    """One line on stderr: ``prog: note: OLD is deprecated, use NEW`` (+ ``why``)."""
+    """One line on stderr: ``prog: note: OLD is deprecated, use NEW`` (+ ``why``).
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a str (checked before anything is printed).
+    """
+    for name, value in (("prog", prog), ("old", old), ("new", new), ("why", why)):
+        check_instance(value, str, name, "a str")
     print(f"{prog}: note: {old} is deprecated, use {new}{why}", file=sys.stderr)
 
 
@@ -46,10 +84,21 @@ class DeprecatedAlias(argparse.Action):
     ``nargs=0`` stores ``const`` (an old switch); otherwise the value, converted by ``type``
     as usual and then by ``convert`` (old meaning to new value) when given. ``why`` is
     appended to the note.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``new`` is not a non-empty str, ``convert`` not a callable (or None) or ``why``
+        not a str (argparse checks ``option_strings``, ``dest`` and ``nargs``).
     """
 
     def __init__(self, option_strings, dest, *, new: str, convert=None, why: str = "",
                  nargs=None, const=None, **kwargs) -> None:
+        check_instance(new, str, "new", "a str (the new spelling)")
+        if not new:
+            raise ValueError("new must be a non-empty str (the new spelling), got ''")
+        check_callable(convert, "convert", allow_none=True)
+        check_instance(why, str, "why", "a str")
         kwargs["help"] = argparse.SUPPRESS
         kwargs.setdefault("default", argparse.SUPPRESS)
         super().__init__(option_strings, dest, nargs=nargs, const=const, **kwargs)
@@ -72,13 +121,30 @@ def add_deprecated(parser: argparse.ArgumentParser, old: str, new: str, dest: st
 
     ``kwargs``: ``nargs=0, const=VALUE`` for an old switch; ``type``, ``nargs``, ``convert``
     for an old flag with a value; ``why``, appended to the note.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``parser`` is not an argparse parser, ``old`` not an option string (``--x``),
+        ``new`` or ``dest`` not a non-empty str, or a keyword argument is refused by
+        :class:`DeprecatedAlias` (checked before the flag is added).
     """
+    _check_parser(parser)
+    _check_option(old, "old")
+    _check_dest(dest)
     return parser.add_argument(old, dest=dest, action=DeprecatedAlias, new=new, **kwargs)
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> argparse.Action:
     """``--quiet``: no progress bars and no running commentary (the result, and where it
-    was written, are still printed)."""
+    was written, are still printed).
+
+    Raises
+    ------
+    TypeError
+        If ``parser`` is not an argparse parser.
+    """
+    _check_parser(parser)
     return parser.add_argument("--quiet", action="store_true",
                                help="no progress bars and no running commentary (the "
                                     "result, and where it was written, are still printed); "
@@ -99,7 +165,18 @@ class _JsonOrOldSwitch(argparse.Action):
 def add_json(parser: argparse.ArgumentParser, what: str, dest: str = "json", *,
              old_switch: bool = False) -> argparse.Action:
     """``--json FILE``: also write ``what`` as JSON to FILE; ``-`` prints it instead of the
-    text. ``old_switch``: a bare ``--json`` (an old switch) is still taken as ``--json -``."""
+    text. ``old_switch``: a bare ``--json`` (an old switch) is still taken as ``--json -``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``parser`` is not an argparse parser, ``what`` not a str, ``dest`` not a
+        non-empty str or ``old_switch`` not a bool.
+    """
+    _check_parser(parser)
+    check_instance(what, str, "what", "a str (what the JSON holds, for the help)")
+    _check_dest(dest)
+    check_bool(old_switch, "old_switch")
     extra: dict[str, Any] = dict(nargs="?", action=_JsonOrOldSwitch) if old_switch else {}
     return parser.add_argument("--json", dest=dest, default=None, metavar="FILE",
                                help=f"also write {what} as JSON to FILE (-: print the JSON "
@@ -108,12 +185,33 @@ def add_json(parser: argparse.ArgumentParser, what: str, dest: str = "json", *,
 
 def write_json(target: str | Path, value: Any) -> Path | None:
     """Write ``value`` as indented JSON to the file ``target`` (its folder created), or to
-    stdout when ``target`` is ``"-"``; returns the file written (``None`` for stdout)."""
-    text = json.dumps(value, indent=2) + "\n"
-    if str(target) == STDOUT:
+    stdout when ``target`` is ``"-"``; returns the file written (``None`` for stdout).
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not a path (or ``"-"``) or ``value`` holds something JSON cannot
+        write (a set, an object), checked before anything is written.
+    ValueError
+        If ``target`` is empty or an existing folder, or ``value`` is circular.
+    """
+    if isinstance(target, str | os.PathLike) and os.fspath(target) == STDOUT:
+        path = None
+    else:
+        path = check_path(target, "target")
+        if path.is_dir():
+            raise ValueError(f"target must be a file path (or '-'), got the folder "
+                             f"{os.fspath(target)!r}")
+    try:
+        text = json.dumps(value, indent=2) + "\n"
+    except TypeError as error:         # json's message names the type, not the argument
+        raise TypeError(f"value must hold JSON values only (dict, list, str, numbers, "
+                        f"bool, None): {error}") from None
+    except ValueError as error:        # a circular reference
+        raise ValueError(f"value cannot be written as JSON: {error}") from None
+    if path is None:
         sys.stdout.write(text)
         return None
-    path = Path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path

@@ -26,11 +26,18 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from .._backend import as_array, to_numpy
-from .._validation import ConvergenceWarning, check_instance, check_int, check_nonnegative
+from .._validation import (
+    ConvergenceWarning,
+    check_bool,
+    check_instance,
+    check_int,
+    check_nonnegative,
+)
 from ..cnn import CNNSpec
 from ._trace import design_to_trace
 
@@ -105,10 +112,20 @@ def data_scale(values: np.ndarray, name: str, exact: bool = False) -> float:
 
     Raises
     ------
+    TypeError
+        If ``values`` is not an array of real numbers (a string, an object or complex
+        array), ``name`` not a str or ``exact`` not a bool.
     ValueError
         If ``values`` holds NaN or infinite entries.
     """
+    check_instance(name, str, "name", "a str (the argument's name, for messages)")
+    check_bool(exact, "exact")
     flat = np.ravel(values)
+    if flat.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {flat.dtype} "
+                        f"({type(values).__name__})")
+    if flat.dtype.kind != "f":     # bool @ bool is a bool, int @ int overflows silently
+        flat = flat.astype(np.float64)
     if flat.size == 0:
         return 1.0
     with np.errstate(over="ignore", invalid="ignore"):      # an overflow is handled below
@@ -131,10 +148,38 @@ def data_scale(values: np.ndarray, name: str, exact: bool = False) -> float:
 
 
 def check_finite_fit(estimator: Any, names: tuple[str, ...] = ("W_", "objective_")) -> None:
-    """Raise ``ValueError`` when a fitted attribute holds NaN or inf (never return one)."""
+    """Raise ``ValueError`` when a fitted attribute holds NaN or inf (never return one).
+
+    Parameters
+    ----------
+    estimator : object
+        A fitted estimator.
+    names : tuple of str, default ("W_", "objective_")
+        Its fitted attributes to check (numbers or arrays of numbers).
+
+    Raises
+    ------
+    TypeError
+        If ``names`` is not a tuple or list of str, or an attribute is not numeric.
+    ValueError
+        If an attribute holds NaN or inf, or ``estimator`` lacks one (not fitted: a
+        :class:`~sklearn.exceptions.NotFittedError`, also an ``AttributeError``).
+    """
+    if not isinstance(names, tuple | list) or not all(isinstance(a, str) for a in names):
+        raise TypeError(f"names must be a tuple of attribute names (str), got {names!r:.80}")
     for attribute in names:
+        if not hasattr(estimator, attribute):
+            raise NotFittedError(f"estimator {type(estimator).__name__} has no fitted "
+                                 f"attribute {attribute!r} (names={tuple(names)!r}): fit it "
+                                 "first")
         value = getattr(estimator, attribute)
-        if not np.all(np.isfinite(value)):
+        try:
+            finite = np.all(np.isfinite(value))
+        except TypeError:          # a str, None, an object: numpy's message names no one
+            raise TypeError(f"estimator {type(estimator).__name__}: fitted attribute "
+                            f"{attribute} must be numeric, got {type(value).__name__} "
+                            f"{value!r:.60}") from None
+        if not finite:
             raise ValueError(
                 f"{type(estimator).__name__}: the fit gave a non-finite {attribute} (the data's "
                 "scale is beyond what float64 can represent for this fit, or the solver "

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .._validation import check_int, check_positive
+
 __all__ = ["WATCH_INTERVAL", "PoolTerminated", "pool_kwargs", "terminate_on_sigterm",
            "watch_parent"]
 
@@ -51,7 +53,17 @@ def watch_parent(parent_pid: int, interval: float = WATCH_INTERVAL) -> None:
         The pid of the process that started the pool.
     interval : float, default WATCH_INTERVAL
         Seconds between checks.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``parent_pid`` is not a positive int or ``interval`` not a finite number > 0,
+        checked before the watchdog starts: with a pid that is never the parent (``"1"``,
+        ``2.5``) it would end this process at once.
     """
+    parent_pid = check_int(parent_pid, "parent_pid")
+    interval = check_positive(interval, "interval")
+
     def watch() -> None:
         while os.getppid() == parent_pid:
             time.sleep(interval)

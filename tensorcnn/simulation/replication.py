@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_instance, check_int
+from .._validation import check_instance, check_int, check_nonnegative
 from ..data.presets import Setting
 from ..data.weights import TrueWeights
 from ..estimators import (
@@ -309,8 +309,46 @@ def fit_row(setting: Setting, truth: np.ndarray, X_test: np.ndarray, n: int, rep
     """The tidy row of one fit (columns as in :func:`fit_replication`).
 
     ``truth`` is W*, ``X_test`` the replication's test inputs flattened (n_test, d).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a ``setting`` that is not a Setting, a ``truth`` that is not a finite array of
+        ``spec.weight_shape``, an ``X_test`` that is not a finite (n_test, d) array with
+        d = prod(spec.input_shape), an ``estimator`` without a fitted ``W_`` of W*'s size
+        (and ``objective_``, ``n_iter_``, ``converged_``), ``n`` < 1, ``rep`` < 0, a
+        non-str ``solver`` or a negative or non-finite time. Cheap checks (one fit's
+        arrays), done before the row is built.
     """
+    _check_setting(setting)
     spec = setting.spec
+    for name, value, want in (("truth", truth, tuple(spec.weight_shape)),
+                              ("X_test", X_test, None)):
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+            raise TypeError(f"{name} must be a numpy array of real numbers, got "
+                            f"{type(value).__name__} {value!r:.60}")
+        if want is not None and value.shape != want:
+            raise ValueError(f"{name} must have shape spec.weight_shape = {want}, got "
+                             f"{value.shape}")
+        if not np.isfinite(value).all():
+            raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
+    d = int(np.prod(spec.input_shape))
+    if X_test.ndim != 2 or X_test.shape[0] == 0 or X_test.shape[1] != d:
+        raise ValueError(f"X_test must have shape (n_test, {d}) (the test inputs flattened), "
+                         f"got {X_test.shape}")
+    missing = [a for a in ("W_", "objective_", "n_iter_", "converged_")
+               if not hasattr(estimator, a)]
+    if missing:
+        raise TypeError(f"estimator must be a fitted estimator (with W_, objective_, n_iter_ "
+                        f"and converged_), got {type(estimator).__name__} without {missing}")
+    if np.size(estimator.W_) != truth.size:
+        raise ValueError(f"estimator.W_ must have W*'s {truth.size} entries, got shape "
+                         f"{np.shape(estimator.W_)}")
+    n = check_int(n, "n")
+    rep = check_int(rep, "rep", minimum=0)
+    check_instance(solver, str, "solver", "a str (the solver's name)")
+    seconds = check_nonnegative(seconds, "seconds")
+    cpu_seconds = check_nonnegative(cpu_seconds, "cpu_seconds")
     delta = estimator.W_.reshape(truth.shape) - truth
     delta_x = mode_products(delta[None], spec.positioning_factors())[0]
     test_gap = X_test @ delta_x.ravel()
