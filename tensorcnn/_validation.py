@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,33 @@ def check_path(value: Any, name: str) -> Path:
 
 
 # -- added by fuzz-sim
+def check_str_sequence(value: Any, name: str, expected: str) -> tuple[str, ...]:
+    """A sequence of strings (not a bare string, which would be read as its characters).
+
+    Parameters
+    ----------
+    value : Any
+        The argument to check.
+    name : str
+        The argument's name, for the error message.
+    expected : str
+        What was expected, in words (``"a sequence of key strings, e.g. ('epoch',)"``).
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is a str / bytes, not a sequence, or holds a non-string.
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or \
+            not all(isinstance(item, str) for item in value):
+        raise TypeError(f"{name} must be {expected}, got {value!r:.80}")
+    return tuple(value)
+
+
 def check_instance(value: Any, types: type | tuple[type, ...], name: str, expected: str) -> Any:
     """``value`` when it is an instance of ``types``; else a ``TypeError`` naming ``name``.
 

@@ -37,6 +37,7 @@ from .._validation import (
     check_instance,
     check_int,
     check_nonnegative,
+    check_str_sequence,
 )
 from ..cnn import CNNSpec
 from ._trace import design_to_trace
@@ -165,8 +166,7 @@ def check_finite_fit(estimator: Any, names: tuple[str, ...] = ("W_", "objective_
         If an attribute holds NaN or inf, or ``estimator`` lacks one (not fitted: a
         :class:`~sklearn.exceptions.NotFittedError`, also an ``AttributeError``).
     """
-    if not isinstance(names, tuple | list) or not all(isinstance(a, str) for a in names):
-        raise TypeError(f"names must be a tuple of attribute names (str), got {names!r:.80}")
+    check_str_sequence(names, "names", "a tuple of attribute names (str)")
     for attribute in names:
         if not hasattr(estimator, attribute):
             raise NotFittedError(f"estimator {type(estimator).__name__} has no fitted "

@@ -330,8 +330,8 @@ def fit_row(setting: Setting, truth: np.ndarray, X_test: np.ndarray, n: int, rep
         if want is not None and value.shape != want:
             raise ValueError(f"{name} must have shape spec.weight_shape = {want}, got "
                              f"{value.shape}")
-        if not np.isfinite(value).all():
-            raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
+    if not np.isfinite(truth).all():
+        raise ValueError("truth must hold finite values only (NaN or inf found)")
     d = int(np.prod(spec.input_shape))
     if X_test.ndim != 2 or X_test.shape[0] == 0 or X_test.shape[1] != d:
         raise ValueError(f"X_test must have shape (n_test, {d}) (the test inputs flattened), "
@@ -352,6 +352,11 @@ def fit_row(setting: Setting, truth: np.ndarray, X_test: np.ndarray, n: int, rep
     delta = estimator.W_.reshape(truth.shape) - truth
     delta_x = mode_products(delta[None], spec.positioning_factors())[0]
     test_gap = X_test @ delta_x.ravel()
+    # X_test is the same for every fit of a replication: its finiteness is read off the
+    # product (a NaN or inf entry, times anything, is not finite) instead of a pass per fit
+    if not np.isfinite(test_gap).all():
+        raise ValueError("X_test must hold finite values only (NaN or inf found, or its "
+                         "products with Ŵ_X − W*_X overflow)")
     return dict(
         setting=setting.name, model=setting.model, inputs=setting.inputs,
         d_M=setting.n_params, n=n, x=float(np.sqrt(setting.n_params / n)),

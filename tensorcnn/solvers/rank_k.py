@@ -215,8 +215,10 @@ def stationarity(obj: QuadraticObjective, A: np.ndarray, B: np.ndarray) -> float
         0 at a stationary point (and when H = 0).
     """
     _check_objective(obj)
-    K = A.shape[0] if isinstance(A, np.ndarray) and A.ndim == 2 else -1
-    A = _check_factor(A, "A", (K, obj.L) if K >= 0 else ("K", obj.L))
+    if isinstance(A, np.ndarray) and A.ndim != 2:
+        raise ValueError(f"A must have shape (K, L) = (K, {obj.L}), got {A.shape}")
+    K = A.shape[0] if isinstance(A, np.ndarray) else 0
+    A = _check_factor(A, "A", (K, obj.L))
     B = _check_factor(B, "B", (K, obj.P))
     grad = obj.gradient(B.T @ A)
     reference = 2.0 * np.linalg.norm(obj.cross)         # ‖∇_Θ f(0)‖ = ‖−2H‖

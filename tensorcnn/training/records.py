@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._validation import check_path
+from .._validation import check_path, check_str_sequence
 
 __all__ = ["write_records", "long_format", "check_output_file", "RECORD_SUFFIXES"]
 
@@ -33,10 +33,7 @@ def long_format(records: Iterable[dict[str, Any]],
         strings (a bare string would be read as its characters).
     """
     records = _check_records(records)
-    if isinstance(id_keys, str | bytes) or not isinstance(id_keys, Sequence) or \
-            not all(isinstance(k, str) for k in id_keys):
-        raise TypeError(f"id_keys must be a sequence of key strings, e.g. ('epoch',), got "
-                        f"{id_keys!r}")
+    check_str_sequence(id_keys, "id_keys", "a sequence of key strings, e.g. ('epoch',)")
     rows = []
     for record in records:
         ids = {k: record[k] for k in id_keys if k in record}
@@ -98,11 +95,9 @@ def check_output_file(path: str | Path, what: str = "output",
         raise TypeError(f"what must be a string (how the message calls the file), got "
                         f"{what!r}")
     path = check_path(path, "path")
-    if suffixes is not None and (isinstance(suffixes, str | bytes)
-                                 or not isinstance(suffixes, Sequence)
-                                 or not all(isinstance(s, str) for s in suffixes)):
-        raise TypeError(f"suffixes must be a sequence of endings such as ('.csv', '.json'), "
-                        f"got {suffixes!r}")
+    if suffixes is not None:
+        check_str_sequence(suffixes, "suffixes",
+                           "a sequence of endings such as ('.csv', '.json')")
     if path.is_dir():
         raise ValueError(f"{what} {path} is an existing folder; give a file path")
     if suffixes is not None and path.suffix not in suffixes:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import check_bool, check_int, check_path
+from .._validation import check_bool, check_int, check_path, check_str_sequence
 from .loader import epoch_generator
 
 __all__ = ["ClipLoader", "FRAME_SUFFIXES", "VideoClips", "clip_indices", "read_frame"]
@@ -120,11 +120,9 @@ class VideoClips:
         root = check_path(root, "root")
         clip_length, size = check_int(clip_length, "clip_length"), check_int(size, "size")
         train = check_bool(train, "train")
-        if classes is not None and (isinstance(classes, str | bytes)
-                                    or not isinstance(classes, Sequence)
-                                    or not all(isinstance(c, str) for c in classes)):
-            raise TypeError(f"classes must be a sequence of class folder names (str) or "
-                            f"None, got {classes!r}")
+        if classes is not None:
+            check_str_sequence(classes, "classes",
+                               "a sequence of class folder names (str) or None")
         if split_file is not None:
             split_file = check_path(split_file, "split_file")
             if not split_file.is_file():

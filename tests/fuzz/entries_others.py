@@ -422,17 +422,6 @@ XFAIL: dict[tuple[str, str, int], str] = {}
 
 ENTRIES = _entries()
 
-def _covered_elsewhere(public: str) -> bool:
-    """Whether a name of ``_HARD`` now has an entry, or a reasoned exemption of its own, in
-    one of the per-area modules."""
-    from . import entries_simulation, entries_sparsity, entries_training
-
-    modules = (entries_simulation, entries_sparsity, entries_training)
-    return any(e.name == public or e.name.startswith((public + ".", public + "["))
-               for module in modules for e in module.ENTRIES) or any(
-        x.name == public for module in modules for x in module.EXEMPT)
-
-
 _HARD = [   ('tensorcnn.ablation.tables.CountRow', ''),
     ('tensorcnn.ablation.tables.PaperCell', ''),
     ('tensorcnn.ablation.tables.network_cost', 'tests/ablation/test_kr_resnext_table.py'),
@@ -776,5 +765,5 @@ EXEMPT = [
     *[Exempt(n, "needs a model, optimizer, data set, file or result object as input (no "
                 "scalar fuzz strategy yet); its checks are tested in " + (test or "its "
                 "module's tests (none names it directly)"), test)
-      for n, test in _HARD if n not in MANUAL and not _covered_elsewhere(n)],
+      for n, test in _HARD if n not in MANUAL],
 ]

@@ -181,8 +181,9 @@ def all_of(*checks: Callable[[Any, dict[str, Any]], None]):
 def registry() -> tuple[list[Entry], list[Exempt]]:
     """All entries and exemptions, from the ``entries_*`` modules of this package.
 
-    An exemption written before a name got its entry in ``entries_plumbing`` (the last
-    names to be fuzzed) is dropped, so a name is never both.
+    The first modules (``entries_core``, ``entries_nets``, ``entries_others``) exempted
+    names that the per-area modules written later now fuzz or exempt with a reason of their
+    own: such an older exemption is dropped, so a name is never both.
     """
     from . import (
         entries_core,
@@ -195,16 +196,19 @@ def registry() -> tuple[list[Entry], list[Exempt]]:
         entries_training,
     )
 
-    entries: list[Entry] = []
-    exempt: list[Exempt] = []
-    for module in (entries_core, entries_nets, entries_others, entries_plumbing,
-                   entries_simulation, entries_solvers, entries_sparsity,
-                   entries_training):
-        entries += module.ENTRIES
-        exempt += module.EXEMPT
-    late = {e.name.split("[")[0] for e in entries_plumbing.ENTRIES}
-    late |= {name.rsplit(".", 1)[0] for name in late}      # a method's entry covers its class
-    exempt = [x for x in exempt if x.name not in late or x in entries_plumbing.EXEMPT]
+    first = (entries_core, entries_nets, entries_others)
+    areas = (entries_plumbing, entries_simulation, entries_solvers, entries_sparsity,
+             entries_training)
+    entries = [e for module in (*first, *areas) for e in module.ENTRIES]
+    area_entries = [e.name for module in areas for e in module.ENTRIES]
+    area_exempt = {x.name for module in areas for x in module.EXEMPT}
+
+    def superseded(name: str) -> bool:
+        return name in area_exempt or any(
+            e == name or e.startswith((name + ".", name + "[")) for e in area_entries)
+
+    exempt = [x for module in first for x in module.EXEMPT if not superseded(x.name)]
+    exempt += [x for module in areas for x in module.EXEMPT]
     return entries, exempt
 
 
