@@ -121,19 +121,22 @@ def data_scale(values: np.ndarray, name: str, exact: bool = False) -> float:
     """
     check_instance(name, str, "name", "a str (the argument's name, for messages)")
     check_bool(exact, "exact")
-    flat = np.ravel(values)
-    if flat.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {flat.dtype} "
+    values = np.asarray(values)
+    if values.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {values.dtype} "
                         f"({type(values).__name__})")
-    if flat.dtype.kind != "f":     # bool @ bool is a bool, int @ int overflows silently
-        flat = flat.astype(np.float64)
-    if flat.size == 0:
+    if values.dtype.kind != "f":     # bool @ bool is a bool, int @ int overflows silently
+        values = values.astype(np.float64)
+    if values.size == 0:
         return 1.0
+    rows = _contiguous_rows(values)
     with np.errstate(over="ignore", invalid="ignore"):      # an overflow is handled below
-        total = float(flat @ flat)       # one pass, no temporary; finite ⇒ every entry finite
+        # one pass, no temporary; finite ⇒ every entry finite
+        total = math.fsum(float(row @ row) for row in rows)
     if math.isfinite(total) and total > 1e-280:
-        rms = math.sqrt(total / flat.size)
+        rms = math.sqrt(total / values.size)
     else:
+        flat = np.ravel(values)
         peak = float(np.max(np.abs(flat)))
         if not math.isfinite(peak):
             raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
@@ -146,6 +149,31 @@ def data_scale(values: np.ndarray, name: str, exact: bool = False) -> float:
         return rms
     mantissa, exponent = math.frexp(rms)                     # rms = mantissa · 2^exponent
     return math.ldexp(1.0, exponent if mantissa >= math.sqrt(0.5) else exponent - 1)
+
+
+def _contiguous_rows(values: np.ndarray) -> Any:
+    """``values`` as unit-stride rows (views) covering every entry once, few of them.
+
+    A strided view (a prefix of the P-major M of :func:`~tensorcnn.estimators._trace.
+    inputs_to_trace`) is not one block, and ``np.ravel`` would copy it: its axes are taken
+    in memory order and the longest mergeable tail becomes the rows.
+    """
+    order = sorted(range(values.ndim), key=lambda axis: -abs(values.strides[axis]))
+    view = values.transpose(order)
+    for n_lead in range(view.ndim):
+        lead = view.shape[:n_lead]
+        try:
+            rows = view.reshape((math.prod(lead), -1), copy=False)
+        except ValueError:      # this tail is not one unit-stride block: a longer lead
+            continue
+        if rows.strides[-1] == rows.itemsize and rows.shape[0] <= _MAX_ROWS:
+            return rows
+        break
+    return np.ravel(values)[None]
+
+
+#: More rows than this and one copy is cheaper than a product per row.
+_MAX_ROWS = 4096
 
 
 def check_finite_fit(estimator: Any, names: tuple[str, ...] = ("W_", "objective_")) -> None:

@@ -21,7 +21,8 @@ from .._validation import check_instance
 from ..cnn import CNNSpec
 from ..tenalg import deinterleave_kron, interleave_kron, kron_to_matrix
 
-__all__ = ["design_to_trace", "theta_to_weight", "weight_to_theta"]
+__all__ = ["design_to_trace", "inputs_to_trace", "theta_to_weight", "trace_inner",
+           "weight_to_theta"]
 
 
 def _check_array(value, name: str, shape: tuple[int, ...], what: str) -> None:
@@ -60,6 +61,95 @@ def design_to_trace(spec: CNNSpec, Z: np.ndarray) -> np.ndarray:
     split = deinterleave_kron(Z, spec.pooled_shape, spec.kernel_shape, n_lead=1)
     return np.ascontiguousarray(split).reshape(Z.shape[0], math.prod(spec.pooled_shape),
                                                *spec.kernel_shape)
+
+
+def inputs_to_trace(spec: CNNSpec, X: np.ndarray) -> np.ndarray:
+    r"""M_i of the trace regression straight from the inputs X_i, stored P-major.
+
+    The numbers of ``design_to_trace(spec, spec.design(X))`` up to rounding, without Z: on
+    mode j, column b l_j + a of U_F^(j) sums q_j entries of X (the conv window a of the pool
+    window b, 003 §2.2), so with X zero-padded by π_j and
+
+    .. math::
+        S[t] = q_j^{-1} \sum_{u<q_j} X[t + u s_c]
+        \quad\Rightarrow\quad Z[b l_j + a] = S[b\, s_p s_c + a],
+
+    M_i[b, a] = S_i[b ∘ s_p s_c + a] on all modes at once: q_j − 1 slice additions per mode
+    and one gather, in place of N dense mode products and a rearrangement.
+
+    Parameters
+    ----------
+    spec : CNNSpec
+    X : ndarray of shape (n, d_1, …, d_N)
+
+    Returns
+    -------
+    ndarray of shape (n, P, l_1, …, l_N)
+        As :func:`design_to_trace`, but a view of memory laid out (P, n, l_1, …, l_N): a
+        prefix ``M[:n']`` keeps each pooled position's rows contiguous, so that the
+        structured solver's passes over M are matrix–vector products on long rows
+        (:mod:`tensorcnn.solvers.structured`).
+    """
+    check_instance(spec, CNNSpec, "spec", "a CNNSpec")
+    _check_array(X, "X", (-1, *spec.input_shape), "(n, d_1, …, d_N)")
+    geometry = spec.geometry
+    N, n = len(spec.input_shape), X.shape[0]
+    box = np.asarray(X, dtype=float)
+    for j in range(N):
+        axis, pad = 1 + j, geometry.padding[j]
+        if pad:
+            widths = [(0, 0)] * box.ndim
+            widths[axis] = (pad, pad)
+            box = np.pad(box, widths)
+        pool, stride = geometry.pool_shape[j], geometry.stride[j]
+        if pool > 1:
+            length = box.shape[axis] - (pool - 1) * stride
+
+            def part(u: int, box=box, axis=axis, length=length, stride=stride):
+                return box[(slice(None),) * axis + (slice(u * stride, u * stride + length),)]
+
+            total = part(0) + part(1)
+            for u in range(2, pool):
+                total += part(u)
+            total *= 1.0 / pool
+            box = total
+    windows = np.lib.stride_tricks.sliding_window_view(box, spec.kernel_shape,
+                                                        axis=tuple(range(1, N + 1)))
+    steps = [sp * sc for sp, sc in zip(geometry.pool_stride, geometry.stride)]
+    windows = windows[(slice(None),) + tuple(slice(0, p * step, step) for p, step in
+                                             zip(spec.pooled_shape, steps))]
+    P = math.prod(spec.pooled_shape)
+    out = np.empty((P, n, *spec.kernel_shape))
+    np.copyto(out.reshape(*spec.pooled_shape, n, *spec.kernel_shape),
+              np.moveaxis(windows, 0, N))
+    return np.moveaxis(out, 0, 1)
+
+
+def trace_inner(M: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """⟨M_i, Θ⟩ for every i, without a copy of M whatever its layout.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n, P, l_1, …, l_N)
+        n-major (:func:`design_to_trace`) or P-major (:func:`inputs_to_trace`).
+    theta : ndarray of shape (P, L)
+
+    Returns
+    -------
+    ndarray of shape (n,)
+    """
+    _check_array(theta, "theta", (-1, -1), "(P, L)")
+    if not hasattr(M, "shape") or not hasattr(M, "dtype") or isinstance(M, str):
+        raise TypeError(f"M must be an array of shape (n, P, l_1, …, l_N), got "
+                        f"{type(M).__name__}")
+    if M.ndim < 3 or M.shape[1] != theta.shape[0] or math.prod(M.shape[2:]) != theta.shape[1]:
+        raise ValueError(f"M must have shape (n, P, l_1, …, l_N) with P = {theta.shape[0]} "
+                         f"and L = l_1 ⋯ l_N = {theta.shape[1]} (theta's shape), got "
+                         f"{tuple(M.shape)}")
+    n, P = M.shape[:2]
+    # one matrix–vector product per pooled position p (P-major: on its contiguous rows)
+    per_position = np.moveaxis(M.reshape(n, P, -1), 1, 0) @ theta[:, :, None]
+    return per_position[:, :, 0].sum(axis=0)
 
 
 def theta_to_weight(spec: CNNSpec, theta: np.ndarray) -> np.ndarray:

@@ -130,7 +130,8 @@ class _StructuredRegressor(CNNRegressor):
                 and self.A_.shape == (R, *self.spec.kernel_shape))
         starts = [self.A_.reshape(R, L)] if warm else []
         if len(starts) < self.n_init:
-            moment = (y @ M.reshape(n, P * L)).reshape(P, L) / n
+            # per pooled position p: no copy of M, n-major or P-major
+            moment = (y @ np.moveaxis(M.reshape(n, P, L), 1, 0)) / n
             _, s, vt = np.linalg.svd(moment, full_matrices=False)
             kernels = np.zeros((R, L))
             kernels[: min(R, s.size)] = vt[:R]

@@ -97,7 +97,9 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
     spec = setting.spec
     weights, transition = setting_truth(setting, seed)
     n_max, G = sizes[0], len(reps)
-    M_all = np.empty((G, n_max, math.prod(spec.pooled_shape), *spec.kernel_shape))
+    # P-major, as inputs_to_trace gives it: the solver's passes run on long contiguous rows
+    M_all = np.moveaxis(np.empty((G, math.prod(spec.pooled_shape), n_max,
+                                  *spec.kernel_shape)), 1, 2)
     y_all = np.empty((G, n_max))
     tests, estimators = [], []
     for g, rep in enumerate(reps):

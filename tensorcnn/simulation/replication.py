@@ -62,7 +62,7 @@ from ..estimators import (
     LogisticCNNClassifier,
     PaperGDRegressor,
 )
-from ..estimators._trace import design_to_trace
+from ..estimators._trace import inputs_to_trace, trace_inner, weight_to_theta
 from ..tenalg import mode_products
 
 __all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "check_sizes",
@@ -192,18 +192,25 @@ def _draw(setting: Setting, n_total: int, weights: TrueWeights,
     X_all = setting.draw_inputs(n_total, rng, transition)
     Z_all = spec.design(X_all if n_design is None else X_all[:n_design])
     signal = Z_all.reshape(Z_all.shape[0], -1) @ weights.W.ravel()
+    return X_all, Z_all, _responses(setting, signal, rng)
+
+
+def _responses(setting: Setting, signal: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """y from the noiseless ⟨Z_i, W*⟩: plus N(0, σ²) noise, or Bernoulli(σ(·)) draws for
+    a classification setting (003 App. A.4)."""
     if setting.task == "classification":
-        # y_i ~ Bernoulli(σ(⟨Z_i, W*⟩)), 003 App. A.4
-        y_all = (rng.random(signal.shape[0]) < 1.0 / (1.0 + np.exp(-signal))).astype(float)
-    else:
-        y_all = signal + setting.noise_sd * rng.standard_normal(signal.shape[0])
-    return X_all, Z_all, y_all
+        return (rng.random(signal.shape[0]) < 1.0 / (1.0 + np.exp(-signal))).astype(float)
+    return signal + setting.noise_sd * rng.standard_normal(signal.shape[0])
 
 
 def _draw_replication(setting: Setting, sizes: Sequence[int], weights: TrueWeights,
                      transition: np.ndarray | None, rng: np.random.Generator
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """One replication's data for ``sizes`` (validated, largest first: n_max = sizes[0]).
+
+    The law of :func:`_draw`'s (the same X and noise draws; M straight from X by
+    :func:`~tensorcnn.estimators._trace.inputs_to_trace`, ⟨M_i, Θ*⟩ for the signal, equal
+    to ⟨Z_i, W*⟩ up to rounding).
 
     Returns
     -------
@@ -211,16 +218,27 @@ def _draw_replication(setting: Setting, sizes: Sequence[int], weights: TrueWeigh
         The held-out inputs (:func:`held_out_indices`), flattened.
     y : ndarray (n_max,)
         Responses of the training rows; the fit at n uses the first n.
-    Z : ndarray (n_max, l_1 p_1, …, l_N p_N)
-        Their design tensors.
+    Z : ndarray (n_max, l_1 p_1, …, l_N p_N) or None
+        Their design tensors, for a classification setting (fitted on Z); None otherwise.
     M : ndarray (n_max, P, l_1, …, l_N) or None
-        The trace-regression form of Z (None for a classification setting, fitted on Z).
+        The trace-regression form of the training rows (None for a classification
+        setting): P-major for the Tucker and CP solvers' passes, n-major for rank-K's
+        sufficient statistics.
     """
     n_max = sizes[0]
-    X_all, Z, y = _draw(setting, n_max + N_TEST, weights, transition, rng, n_design=n_max)
-    X_test = X_all[held_out_indices(sizes)]
-    M = None if setting.task == "classification" else design_to_trace(setting.spec, Z)
-    return X_test.reshape(X_test.shape[0], -1), y, Z, M
+    spec = setting.spec
+    X_all = setting.draw_inputs(n_max + N_TEST, rng, transition)
+    X_test = X_all[held_out_indices(sizes)].reshape(N_TEST, -1)
+    if setting.task == "classification":
+        Z = spec.design(X_all[:n_max])
+        return X_test, _responses(setting, Z.reshape(n_max, -1) @ weights.W.ravel(), rng), \
+            Z, None
+    M = inputs_to_trace(spec, X_all[:n_max])
+    if not setting.kind.compressed:
+        # the rank-K fit reads M as (n, P·L) rows (its sufficient statistics): n-major
+        M = np.ascontiguousarray(M)
+    signal = trace_inner(M, weight_to_theta(spec, weights.W))
+    return X_test, _responses(setting, signal, rng), None, M
 
 
 def make_estimator(setting: Setting, solver: str = "als",

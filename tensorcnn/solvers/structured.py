@@ -45,6 +45,8 @@ __all__ = ["CPStructure", "StructuredFit", "StructuredState", "TuckerStructure",
 
 #: Damping above which no descent direction is left: the start is stationary.
 _MAX_DAMPING = 1e8
+#: λ of a start's first Levenberg–Marquardt step (relative to diag JᵀJ).
+_INITIAL_DAMPING = 1e-4
 
 
 def _check_shape(value: Any, name: str) -> tuple[int, ...]:
@@ -357,6 +359,15 @@ def _batch_size(state: StructuredState) -> int:
     return next(a for a in (*state.factors, state.core) if a is not None).shape[0]
 
 
+def _pooled_rows(M: Any) -> Any:
+    """M (G, n, P, L) as (G, P, n·L): each pooled position's n rows in one block — a view
+    when M is laid out P-major (:func:`~tensorcnn.estimators._trace.inputs_to_trace`, or
+    :func:`fit_multistart`'s one copy), a copy otherwise."""
+    xp = array_namespace(M)
+    G, n, P, L = M.shape
+    return xp.reshape(xp.permute_dims(M, (0, 2, 1, 3)), (G, P, n * L))
+
+
 def _pass_kernels(M: Any, stack: Any) -> Any:
     """⟨M_i, e_p Ã_rᵀ⟩: the design (B, n, P·R) of B̃ — one pass over M (G, n, P, L).
 
@@ -368,14 +379,14 @@ def _pass_kernels(M: Any, stack: Any) -> Any:
     B, L, R = stack.shape
     G, n, P = M.shape[:3]
     S = B // G
-    if S == 1:
-        return xp.reshape(xp.reshape(M, (G, n * P, L)) @ stack, (B, n, P * R))
     columns = xp.reshape(xp.permute_dims(xp.reshape(stack, (G, S, L, R)), (0, 2, 1, 3)),
-                         (G, L, S * R))
-    out = xp.reshape(xp.reshape(M, (G, n * P, L)) @ columns, (G, n, P, S, R))
-    # a contiguous copy whatever G (for G = 1 a view would do, and the least-squares
-    # products on a view round differently: a member's numbers would depend on G)
-    return xp.reshape(xp.permute_dims(out, (0, 3, 1, 2, 4)), (B, n, P * R), copy=True)
+                         (G, 1, L, S * R))
+    # one product per pooled position p: its n rows of L entries are contiguous
+    out = xp.reshape(_pooled_rows(M), (G, P, n, L)) @ columns             # (G, P, n, S·R)
+    out = xp.permute_dims(xp.reshape(out, (G, P, n, S, R)), (0, 3, 2, 1, 4))
+    # a contiguous copy whatever G (a view's least-squares products round differently:
+    # a member's numbers would depend on G)
+    return xp.reshape(out, (B, n, P * R), copy=True)
 
 
 def _pass_b_tilde(M: Any, b_tilde: Any, kernel_shape: Sequence[int]) -> Any:
@@ -385,12 +396,10 @@ def _pass_b_tilde(M: Any, b_tilde: Any, kernel_shape: Sequence[int]) -> Any:
     B, R, P = b_tilde.shape
     G, n, L = M.shape[0], M.shape[1], M.shape[3]
     S = B // G
-    out = xp.reshape(b_tilde, (G, 1, S * R, P)) @ M                       # (G, n, S·R, L)
-    if S == 1:
-        out = xp.matrix_transpose(out)                                      # (B, n, L, R)
-    else:
-        out = xp.permute_dims(xp.reshape(out, (G, n, S, R, L)), (0, 2, 1, 4, 3))
-    # one contiguous copy here, not one per mode product on Y
+    # one matrix–vector product per group on P long rows (P-major M), not n small products
+    out = xp.reshape(b_tilde, (G, S * R, P)) @ _pooled_rows(M)           # (G, S·R, n·L)
+    out = xp.permute_dims(xp.reshape(out, (G, S, R, n, L)), (0, 1, 3, 4, 2))
+    # one contiguous copy here (none for S·R = 1), not one per mode product on Y
     return xp.reshape(out, (B, n, *kernel_shape, R), copy=R > 1 or S > 1)
 
 
@@ -523,7 +532,7 @@ def levenberg_marquardt(structure: TuckerStructure | CPStructure, state: Structu
     B = f.shape[0]
     n_b = design_b.shape[-1]
     device = _device(M)
-    damping = xp.full((B,), 1e-4, dtype=M.dtype, device=device)
+    damping = xp.full((B,), _INITIAL_DAMPING, dtype=M.dtype, device=device)
     growth = xp.full((B,), 2.0, dtype=M.dtype, device=device)
     change = xp.full((B,), xp.inf, dtype=M.dtype, device=device)
     if active is None:
@@ -600,6 +609,9 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
     Parameters
     ----------
     M : array (G, n, P, L)
+        Any layout; P-major memory ((G, P, n, L) seen through a transpose, as
+        :func:`~tensorcnn.estimators._trace.inputs_to_trace` gives, prefixes in n included)
+        is used as it is, any other is copied to it once.
     y : array (G, n)
     starts : array (G, S, R, L)
         Initial kernel stacks per data set.
@@ -626,6 +638,10 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
     xp = array_namespace(M)
     G, S = starts.shape[:2]
     where = _device(M)
+    # P-major once (a view if M is so already, else one copy): every pass over M is then
+    # a product on long contiguous rows
+    M = xp.permute_dims(xp.reshape(_pooled_rows(M), (G, M.shape[2], M.shape[1], M.shape[3])),
+                        (0, 2, 1, 3))
     floor = _at_least(1e-15 * xp.sum(y * y, axis=-1) / y.shape[-1], 1e-300)
     state = structure.init(xp.reshape(starts, (G * S, *starts.shape[2:])))
     if S == 1:

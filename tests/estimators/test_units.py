@@ -211,3 +211,18 @@ def test_warm_start_chain_is_equivariant(kx, ky):
     for (W_ref, f_ref), (W, f) in zip(*fits):
         assert np.linalg.norm(W - W_ref) <= 1e-6 * np.linalg.norm(W_ref)
         assert abs(f - f_ref) <= 1e-10 * f_ref
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), seed=st.integers(0, 2**31),
+       data=st.data())
+def test_data_scale_of_a_strided_view_is_that_of_its_copy(shape, seed, data):
+    """data_scale reads a transposed or sliced array in place (no ravel copy), with the
+    scale of the same values made contiguous."""
+    base = np.random.default_rng(seed).standard_normal(shape)
+    order = data.draw(st.permutations(range(len(shape))), label="axes")
+    view = np.ascontiguousarray(base.transpose(order)).transpose(np.argsort(order))
+    view = view[: data.draw(st.integers(1, shape[0]), label="prefix")]
+    expected = data_scale(np.ascontiguousarray(view), "M", exact=True)
+    assert data_scale(view, "M", exact=True) == pytest.approx(expected, rel=1e-14)
+    assert data_scale(view, "M") == data_scale(np.ascontiguousarray(view), "M")

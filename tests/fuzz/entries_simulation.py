@@ -145,6 +145,14 @@ def _quadratic_check(result, call):
     np.testing.assert_allclose(result.value(theta), result.exact_value(theta), rtol=1e-9)
 
 
+def _inputs_to_trace_check(result, call):
+    from tensorcnn.estimators._trace import design_to_trace
+
+    spec = call["spec"]
+    np.testing.assert_allclose(result, design_to_trace(spec, spec.design(call["X"])),
+                               rtol=1e-12, atol=1e-13)
+
+
 def _quadratic_base():
     from tensorcnn.estimators._trace import design_to_trace
 
@@ -228,6 +236,17 @@ ESTIMATORS = [
           bad=dict(spec=["spec", None], Z=["Z", np.ones((5, 4, 5)), np.ones((4, 4)), None,
                                           np.ones((5, 4, 4, 1))]),
           check=shape(lambda c: (c["Z"].shape[0], 4, 2, 2))),
+    Entry("tensorcnn.estimators._trace.inputs_to_trace",
+          base=lambda: dict(spec=_spec(), X=np.random.default_rng(3).standard_normal((4, 6, 5))),
+          bad=dict(spec=["spec", None], X=["X", np.ones((4, 5, 6)), np.ones((4, 30)), None]),
+          check=_inputs_to_trace_check),
+    Entry("tensorcnn.estimators._trace.trace_inner",
+          base=lambda: dict(M=np.arange(64.0).reshape(4, 4, 2, 2),
+                            theta=np.arange(16.0).reshape(4, 4)),
+          bad=dict(M=["M", None, np.ones((4, 3, 2, 2)), np.ones((4, 16)), np.ones((4, 4, 3))],
+                   theta=["theta", None, np.ones((4, 5)), np.ones(16)]),
+          check=lambda r, c: np.testing.assert_allclose(
+              r, c["M"].reshape(4, -1) @ c["theta"].ravel())),
     Entry("tensorcnn.estimators._trace.theta_to_weight",
           base=lambda: dict(spec=_spec(), theta=np.arange(16.0).reshape(4, 4)),
           bad=dict(spec=["spec", None], theta=["theta", np.ones((4, 5)), np.ones(16),

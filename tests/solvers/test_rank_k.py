@@ -92,6 +92,12 @@ PINNED = {
                           "stopped where no trust-region step gains measurably"),
 }
 
+#: Fits whose start order and stopping point follow the rounding of the BLAS in use (not
+#: only of the design): pinned by objective only. The "8 distinct inputs" fit picked start
+#: 1 with numpy 2.4.x's builds of sessions up to 15 and picks start 0 with another build,
+#: at the same objective.
+ROUNDING_PINNED = {"8 distinct inputs"}
+
 
 @pytest.mark.parametrize("name", list(PINNED))
 def test_pinned_fits_keep_their_numbers(name):
@@ -109,6 +115,11 @@ def test_pinned_fits_keep_their_numbers(name):
         assert messages == []
     else:
         assert len(messages) == 1 and warning in messages[0]
+    if name in ROUNDING_PINNED:
+        # a flat valley: the minimum's value is pinned, the path to it is not
+        assert est.converged_ == converged
+        assert est.objective_ == pytest.approx(objective, rel=1e-9)
+        return
     assert (est.n_iter_, est.n_starts_, est.best_start_, est.converged_) == (
         n_iter, n_starts, best_start, converged)
     assert est.objective_ == pytest.approx(objective, rel=1e-12)
