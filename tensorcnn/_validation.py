@@ -243,7 +243,6 @@ def as_generator(rng: np.random.Generator | int | None, name: str = "rng", *,
     return np.random.default_rng(int(rng))
 
 
-# -- added by fuzz-train
 def check_path(value: Any, name: str) -> Path:
     """A file or folder path (a ``str`` or ``os.PathLike``, not empty), as a ``Path``.
 
@@ -273,7 +272,6 @@ def check_path(value: Any, name: str) -> Path:
     return Path(value)
 
 
-# -- added by fuzz-sim
 def check_str_sequence(value: Any, name: str, expected: str) -> tuple[str, ...]:
     """A sequence of strings (not a bare string, which would be read as its characters).
 
@@ -334,7 +332,6 @@ def check_instance(value: Any, types: type | tuple[type, ...], name: str, expect
 
 
 
-# -- added by fuzz-sparse
 def check_callable(value: Any, name: str, *, allow_none: bool = False) -> Any:
     """A callable (a function, a lambda, a class), or ``None`` with ``allow_none``.
 

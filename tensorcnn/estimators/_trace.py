@@ -96,23 +96,8 @@ def inputs_to_trace(spec: CNNSpec, X: np.ndarray) -> np.ndarray:
     N, n = len(spec.input_shape), X.shape[0]
     box = np.asarray(X, dtype=float)
     for j in range(N):
-        axis, pad = 1 + j, geometry.padding[j]
-        if pad:
-            widths = [(0, 0)] * box.ndim
-            widths[axis] = (pad, pad)
-            box = np.pad(box, widths)
-        pool, stride = geometry.pool_shape[j], geometry.stride[j]
-        if pool > 1:
-            length = box.shape[axis] - (pool - 1) * stride
-
-            def part(u: int, box=box, axis=axis, length=length, stride=stride):
-                return box[(slice(None),) * axis + (slice(u * stride, u * stride + length),)]
-
-            total = part(0) + part(1)
-            for u in range(2, pool):
-                total += part(u)
-            total *= 1.0 / pool
-            box = total
+        box = _pool_mean(box, 1 + j, geometry.padding[j], geometry.pool_shape[j],
+                         geometry.stride[j])
     windows = np.lib.stride_tricks.sliding_window_view(box, spec.kernel_shape,
                                                         axis=tuple(range(1, N + 1)))
     steps = [sp * sc for sp, sc in zip(geometry.pool_stride, geometry.stride)]
@@ -123,6 +108,23 @@ def inputs_to_trace(spec: CNNSpec, X: np.ndarray) -> np.ndarray:
     np.copyto(out.reshape(*spec.pooled_shape, n, *spec.kernel_shape),
               np.moveaxis(windows, 0, N))
     return np.moveaxis(out, 0, 1)
+
+
+def _pool_mean(box: np.ndarray, axis: int, pad: int, pool: int, stride: int) -> np.ndarray:
+    """S[t] = q⁻¹ Σ_{u<q} X[t + u s_c] along ``axis`` of X zero-padded by π on each side."""
+    if pad:
+        widths = [(0, 0)] * box.ndim
+        widths[axis] = (pad, pad)
+        box = np.pad(box, widths)
+    if pool == 1:
+        return box
+    length = box.shape[axis] - (pool - 1) * stride
+    lead = (slice(None),) * axis
+    total = box[lead + (slice(0, length),)] + box[lead + (slice(stride, stride + length),)]
+    for u in range(2, pool):
+        total += box[lead + (slice(u * stride, u * stride + length),)]
+    total *= 1.0 / pool
+    return total
 
 
 def trace_inner(M: np.ndarray, theta: np.ndarray) -> np.ndarray:

@@ -128,8 +128,8 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
         M_fit = M if np.all(alpha == 1.0) else M / alpha[:, None, None, None]
         starts = np.stack([np.stack(estimator._starts(M_g, y_g))
                            for estimator, M_g, y_g in zip(estimators, M_fit, y_fit)])
-        M_solver = (M_device[:, :n] if M_fit is M
-                    else to_device(np.ascontiguousarray(M_fit)))
+        # M / α keeps M's P-major layout (numpy's order "K"): no copy to another one
+        M_solver = M_device[:, :n] if M_fit is M else to_device(M_fit)
         fit, _ = fit_multistart(structure, M_solver.reshape(G, n, M.shape[2], -1),
                                 to_device(y_fit), to_device(starts), first.n_screen,
                                 first.max_iter, first.tol, first.finish,

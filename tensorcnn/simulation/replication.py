@@ -231,8 +231,8 @@ def _draw_replication(setting: Setting, sizes: Sequence[int], weights: TrueWeigh
     X_test = X_all[held_out_indices(sizes)].reshape(N_TEST, -1)
     if setting.task == "classification":
         Z = spec.design(X_all[:n_max])
-        return X_test, _responses(setting, Z.reshape(n_max, -1) @ weights.W.ravel(), rng), \
-            Z, None
+        y = _responses(setting, Z.reshape(n_max, -1) @ weights.W.ravel(), rng)
+        return X_test, y, Z, None
     M = inputs_to_trace(spec, X_all[:n_max])
     if not setting.kind.compressed:
         # the rank-K fit reads M as (n, P·L) rows (its sufficient statistics): n-major
