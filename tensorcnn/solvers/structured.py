@@ -32,11 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from array_api_compat import array_namespace
 from array_api_compat import device as _device
 
 from .._validation import check_bool, check_instance, check_int, check_nonnegative
-from ._batch import lstsq, mode_dot, psd_solve, select
+from ._batch import lstsq, mode_dot, namespace, psd_solve, select
 
 # als_sweeps, levenberg_marquardt and optimal_b_tilde are fit_multistart's building blocks:
 # importable (tests, studies), but array-level and unchecked, so not the public surface
@@ -66,7 +65,7 @@ def _check_problem(structure: Any, M: Any, y: Any, starts: Any, check_data: bool
                    "a TuckerStructure or CPStructure")
     for value, name in ((M, "M"), (y, "y"), (starts, "starts")):
         try:
-            xp = array_namespace(value)
+            xp = namespace(value)
         except TypeError:
             raise TypeError(f"{name} must be a numpy array or torch tensor, got "
                             f"{type(value).__name__}") from None
@@ -87,7 +86,7 @@ def _check_problem(structure: Any, M: Any, y: Any, starts: Any, check_data: bool
     arrays = ((M, "M"), (y, "y"), (starts, "starts")) if check_data else (
         (y, "y"), (starts, "starts"))
     for value, name in arrays:
-        if not bool(array_namespace(value).all(array_namespace(value).isfinite(value))):
+        if not bool(namespace(value).all(namespace(value).isfinite(value))):
             raise ValueError(f"{name} must hold finite values only (NaN or inf found)")
 
 
@@ -137,7 +136,7 @@ class TuckerStructure:
 
     def init(self, kernels: Any) -> StructuredState:
         """The truncated HOSVD of each member's kernels (B, R, L), B̃ left unset."""
-        xp = array_namespace(kernels)
+        xp = namespace(kernels)
         B = kernels.shape[0]
         stack = xp.moveaxis(xp.reshape(kernels, (B, self.n_components, *self.kernel_shape)),
                             1, -1)
@@ -152,7 +151,7 @@ class TuckerStructure:
             factors[j] = u
         core = stack
         for j in self.free:
-            core = mode_dot(core, xp.matrix_transpose(factors[j]), 1 + j)
+            core = mode_dot(core, factors[j].mT, 1 + j)
         return StructuredState(tuple(factors), core)
 
     def n_kernel_params(self) -> int:
@@ -162,7 +161,7 @@ class TuckerStructure:
 
     def stack(self, state: StructuredState) -> Any:
         """Ã (B, L, R)."""
-        xp = array_namespace(state.core)
+        xp = namespace(state.core)
         out = state.core
         for j in self.free:
             out = mode_dot(out, state.factors[j], 1 + j)
@@ -171,22 +170,21 @@ class TuckerStructure:
     def _project(self, Y: Any, state: StructuredState, skip: Sequence[int] = ()) -> Any:
         """Y (B, n, l_1, …, l_N, R) ×_m H^(m)ᵀ on every free mode m not in ``skip``, the
         most shrinking first."""
-        xp = array_namespace(Y)
         modes = sorted((m for m in self.free if m not in skip),
                        key=lambda m: self.ranks[m] / self.kernel_shape[m])
         for m in modes:
-            Y = mode_dot(Y, xp.matrix_transpose(state.factors[m]), 2 + m)
+            Y = mode_dot(Y, state.factors[m].mT, 2 + m)
         return Y
 
     def _mode_design(self, projected: Any, core: Any, j: int) -> Any:
         """Design (B, n, l_j R_j) of H^(j): ``projected`` (Y with mode j of size l_j, every
         other mode m projected on H^(m) or not) contracted with ``core`` (G with the same
         modes m expanded by H^(m)) over every mode but j."""
-        xp = array_namespace(projected)
+        xp = namespace(projected)
         B, n = projected.shape[:2]
         T = xp.reshape(xp.moveaxis(projected, 2 + j, 2), (B, n * self.kernel_shape[j], -1))
         core_j = xp.reshape(xp.moveaxis(core, 1 + j, 1), (B, self.ranks[j], -1))
-        return xp.reshape(T @ xp.matrix_transpose(core_j), (B, n, -1))
+        return xp.reshape(T @ core_j.mT, (B, n, -1))
 
     def _expanded_core(self, state: StructuredState, modes: Sequence[int]) -> Any:
         """G ×_m H^(m) for m in ``modes`` (B, …): small, unlike Y."""
@@ -199,7 +197,7 @@ class TuckerStructure:
                        ) -> tuple[StructuredState, Any]:
         """One ALS pass over the kernel blocks (each H^(j), then G) for the contracted data
         Y (B, n, l_1, …, l_N, R); returns the state and f after the core's solve (B,)."""
-        xp = array_namespace(Y)
+        xp = namespace(Y)
         factors, core = list(state.factors), state.core
         B = Y.shape[0]
         for j in self.free:
@@ -216,7 +214,7 @@ class TuckerStructure:
 
     def designs(self, state: StructuredState, Y: Any) -> list[Any]:
         """The kernel blocks' designs (Jacobian columns of ŷ): [H^(j) for free j…, G]."""
-        xp = array_namespace(Y)
+        xp = namespace(Y)
         B, n = Y.shape[:2]
         if not self.free:
             return [xp.reshape(Y, (B, n, -1))]
@@ -225,7 +223,7 @@ class TuckerStructure:
         # of Y, so no copy of it); the other designs contract Y_a with the core expanded on
         # the modes left
         a = min(self.free, key=lambda j: self.ranks[j] / self.kernel_shape[j])
-        Y_a = mode_dot(Y, xp.matrix_transpose(state.factors[a]), 2 + a)
+        Y_a = mode_dot(Y, state.factors[a].mT, 2 + a)
         out = []
         for j in self.free:
             if j == a:
@@ -239,7 +237,7 @@ class TuckerStructure:
 
     def apply_step(self, state: StructuredState, delta: Any) -> StructuredState:
         """The kernel blocks moved by δ (B, q), back to orthonormal factors (same tensor)."""
-        xp = array_namespace(delta)
+        xp = namespace(delta)
         B = delta.shape[0]
         factors, start, moved = list(state.factors), 0, []
         for j in self.free:
@@ -272,14 +270,14 @@ class CPStructure:
 
     def init(self, kernels: Any) -> StructuredState:
         """Each kernel's leading singular vector of each unfolding (B, R, L) → h^(j)."""
-        xp = array_namespace(kernels)
+        xp = namespace(kernels)
         B, R = kernels.shape[:2]
         shaped = xp.reshape(kernels, (B, R, *self.kernel_shape))
         factors = []
         for j, size in enumerate(self.kernel_shape):
             unfolded = xp.reshape(xp.moveaxis(shaped, 2 + j, 2), (B, R, size, -1))
             u = xp.linalg.svd(unfolded, full_matrices=False)[0][..., 0]      # (B, R, l_j)
-            factors.append(xp.matrix_transpose(u))
+            factors.append(u.mT)
         return StructuredState(tuple(factors), None)
 
     def n_kernel_params(self) -> int:
@@ -287,7 +285,7 @@ class CPStructure:
 
     def stack(self, state: StructuredState) -> Any:
         """Ã (B, L, R): the Khatri–Rao product of the factors."""
-        xp = array_namespace(state.factors[0])
+        xp = namespace(state.factors[0])
         out = state.factors[0]
         for factor in state.factors[1:]:
             B, rows, R = out.shape
@@ -297,7 +295,7 @@ class CPStructure:
 
     def _mode_design(self, Y: Any, state: StructuredState, j: int) -> Any:
         """Design (B, n, l_j R) of h^(j): Y contracted with the other modes' columns."""
-        xp = array_namespace(Y)
+        xp = namespace(Y)
         B, n = Y.shape[:2]
         T = Y
         N = len(self.kernel_shape)
@@ -311,14 +309,14 @@ class CPStructure:
         return xp.reshape(T, (B, n, -1))
 
     def _normalised(self, factor: Any) -> tuple[Any, Any]:
-        xp = array_namespace(factor)
+        xp = namespace(factor)
         norms = xp.sqrt(xp.sum(factor * factor, axis=1))                     # (B, R)
         norms = xp.where(norms == 0, 1.0, norms)
         return factor / norms[:, None, :], norms
 
     def update_kernels(self, state: StructuredState, Y: Any, y: Any
                        ) -> tuple[StructuredState, Any]:
-        xp = array_namespace(Y)
+        xp = namespace(Y)
         B = Y.shape[0]
         factors, b_tilde = list(state.factors), state.b_tilde
         f = None
@@ -336,7 +334,7 @@ class CPStructure:
         return [self._mode_design(Y, state, j) for j in range(len(self.kernel_shape))]
 
     def apply_step(self, state: StructuredState, delta: Any) -> StructuredState:
-        xp = array_namespace(delta)
+        xp = namespace(delta)
         factors, b_tilde, start = [], state.b_tilde, 0
         for factor in state.factors:
             size = factor.shape[1] * factor.shape[2]
@@ -351,7 +349,7 @@ class CPStructure:
 
 def _at_least(values: Any, bound: float) -> Any:
     """max(values, bound) elementwise for a Python scalar bound (any backend)."""
-    xp = array_namespace(values)
+    xp = namespace(values)
     return xp.where(values > bound, values, bound)
 
 
@@ -363,7 +361,7 @@ def _pooled_rows(M: Any) -> Any:
     """M (G, n, P, L) as (G, P, n·L): each pooled position's n rows in one block — a view
     when M is laid out P-major (:func:`~tensorcnn.estimators._trace.inputs_to_trace`, or
     :func:`fit_multistart`'s one copy), a copy otherwise."""
-    xp = array_namespace(M)
+    xp = namespace(M)
     G, n, P, L = M.shape
     return xp.reshape(xp.permute_dims(M, (0, 2, 1, 3)), (G, P, n * L))
 
@@ -375,7 +373,7 @@ def _pass_kernels(M: Any, stack: Any) -> Any:
     each group's pass serves its S members in one matrix product with S·R columns. A
     member's numbers depend on S, never on G (the groups are a batch axis).
     """
-    xp = array_namespace(M, stack)
+    xp = namespace(M, stack)
     B, L, R = stack.shape
     G, n, P = M.shape[:3]
     S = B // G
@@ -392,7 +390,7 @@ def _pass_kernels(M: Any, stack: Any) -> Any:
 def _pass_b_tilde(M: Any, b_tilde: Any, kernel_shape: Sequence[int]) -> Any:
     """Y_i = B̃ M_i, as (B, n, l_1, …, l_N, R) — one pass over M (G, n, P, L), groups as in
     :func:`_pass_kernels`."""
-    xp = array_namespace(M, b_tilde)
+    xp = namespace(M, b_tilde)
     B, R, P = b_tilde.shape
     G, n, L = M.shape[0], M.shape[1], M.shape[3]
     S = B // G
@@ -405,7 +403,7 @@ def _pass_b_tilde(M: Any, b_tilde: Any, kernel_shape: Sequence[int]) -> Any:
 
 def _member_rows(y: Any, n_members: int) -> Any:
     """y (G, n) repeated for the S = B / G members of each group: (B, n)."""
-    xp = array_namespace(y)
+    xp = namespace(y)
     G, n = y.shape
     if n_members == G:
         return y
@@ -424,16 +422,16 @@ def optimal_b_tilde(structure: TuckerStructure | CPStructure, state: StructuredS
     residual : array (B, n)
     f : array (B,)
     """
-    xp = array_namespace(M)
+    xp = namespace(M)
     design = _pass_kernels(M, structure.stack(state))
     coef, residual, f = lstsq(design, _member_rows(y, design.shape[0]))
     B, P, R = design.shape[0], M.shape[2], structure.n_components
-    b_tilde = xp.matrix_transpose(xp.reshape(coef, (B, P, R)))
+    b_tilde = xp.reshape(coef, (B, P, R)).mT
     return replace(state, b_tilde=b_tilde), design, residual, f
 
 
 def _change(f_old: Any, f_new: Any, floor: Any) -> Any:
-    xp = array_namespace(f_new)
+    xp = namespace(f_new)
     relative = (f_old - f_new) / xp.where(f_new > floor, f_new, floor)
     return xp.where(xp.isfinite(f_old), relative, xp.inf)
 
@@ -490,7 +488,7 @@ def als_sweeps(structure: TuckerStructure | CPStructure, state: StructuredState,
     active : array of bools (B,), optional
         The members to run (default all); the others are returned as they are.
     """
-    xp = array_namespace(M)
+    xp = namespace(M)
     B = _batch_size(state)
     where = _device(M)
     f = xp.full((B,), xp.inf, dtype=M.dtype, device=where) if f_old is None else f_old
@@ -526,7 +524,7 @@ def levenberg_marquardt(structure: TuckerStructure | CPStructure, state: Structu
     f before the first step is that of the least-squares B̃, so there is no ``f_old``). A
     member not ``active`` comes back with B̃ re-solved and no step taken.
     """
-    xp = array_namespace(M)
+    xp = namespace(M)
     n = M.shape[1]
     state, design_b, residual, f = optimal_b_tilde(structure, state, M, y)
     B = f.shape[0]
@@ -545,7 +543,7 @@ def levenberg_marquardt(structure: TuckerStructure | CPStructure, state: Structu
         steps = steps + xp.astype(active, xp.int64)
         Y = _pass_b_tilde(M, state.b_tilde, structure.kernel_shape)
         jacobian = xp.concat([design_b, *structure.designs(state, Y)], axis=-1)
-        transposed = xp.matrix_transpose(jacobian)
+        transposed = jacobian.mT
         normal = transposed @ jacobian
         gradient = xp.squeeze(transposed @ residual[..., None], axis=-1)
         diagonal = xp.linalg.diagonal(normal)
@@ -635,7 +633,7 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
     tol = check_nonnegative(tol, "tol")
     if finish not in ("lm", "als"):
         raise ValueError(f"finish must be 'lm' or 'als', got {finish!r}")
-    xp = array_namespace(M)
+    xp = namespace(M)
     G, S = starts.shape[:2]
     where = _device(M)
     # P-major once (a view if M is so already, else one copy): every pass over M is then
@@ -679,7 +677,7 @@ def fit_multistart(structure: TuckerStructure | CPStructure, M: Any, y: Any, sta
 
 def _take_state(state: StructuredState, members: Any) -> StructuredState:
     """The members ``members`` (indices) of a batch state."""
-    xp = array_namespace(members)
+    xp = namespace(members)
 
     def take(array: Any) -> Any:
         return None if array is None else xp.take(array, members, axis=0)
