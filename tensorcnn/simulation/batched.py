@@ -31,6 +31,7 @@ from .replication import (
     _check_determined,
     _draw_replication,
     check_sizes,
+    cold_check,
     fit_replication,
     fit_row,
     make_estimator,
@@ -113,32 +114,17 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
     M_device = to_device(M_all)
     data_cpu = (time.process_time() - cpu_start) / (len(sizes) * G)
     rows: list[list[dict]] = [[] for _ in reps]
-    first = estimators[0]
-    structure = first._structure()
-    for n in sizes:
+    for index, n in enumerate(sizes):
         cpu_start, start = time.process_time(), time.perf_counter()
-        M, y = M_all[:, :n], y_all[:, :n]
-        units = []
-        for estimator, M_g, y_g in zip(estimators, M, y):
-            estimator._check_response(n, y_g)
-            units.append(estimator._units(M_g, y_g))
-        alpha = np.array([a for a, _ in units])
-        beta = np.array([b for _, b in units])
-        y_fit = y / beta[:, None]
-        M_fit = M if np.all(alpha == 1.0) else M / alpha[:, None, None, None]
-        starts = np.stack([np.stack(estimator._starts(M_g, y_g))
-                           for estimator, M_g, y_g in zip(estimators, M_fit, y_fit)])
-        # M / α keeps M's P-major layout (numpy's order "K"): no copy to another one
-        M_solver = M_device[:, :n] if M_fit is M else to_device(M_fit)
-        fit, _ = fit_multistart(structure, M_solver.reshape(G, n, M.shape[2], -1),
-                                to_device(y_fit), to_device(starts), first.n_screen,
-                                first.max_iter, first.tol, first.finish,
-                                check_data=False)          # M drawn and checked here
-        for g, estimator in enumerate(estimators):
-            estimator._store_fit(M_fit[g], y_fit[g], fit, g)
-            estimator._rescale(beta[g] / alpha[g], beta[g])
-            check_finite_fit(estimator)
-            if setting.kind.warm_chain:
+        _fit_batch(estimators, M_all[:, :n], y_all[:, :n], M_device[:, :n], to_device)
+        if index > 0 and cold_check(setting, n):
+            colds = [make_estimator(setting, solver, rng=np.random.default_rng(
+                replication_streams(setting, seed, rep)[1])) for rep in reps]
+            _fit_batch(colds, M_all[:, :n], y_all[:, :n], M_device[:, :n], to_device)
+            estimators = [cold if cold.objective_ < estimator.objective_ else estimator
+                          for estimator, cold in zip(estimators, colds)]
+        if setting.kind.warm_chain:
+            for estimator in estimators:
                 estimator.n_init = 1          # smaller n: from the previous solution only
         seconds = (time.perf_counter() - start) / G
         cpu = (time.process_time() - cpu_start) / G + data_cpu
@@ -146,6 +132,37 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
             rows[g].append(fit_row(setting, weights.W, tests[g], n, rep, estimator, solver,
                                    seconds, cpu))
     return [row for member in rows for row in member[::-1]]
+
+
+def _fit_batch(estimators: list[Any], M: np.ndarray, y: np.ndarray, M_device: Any,
+               to_device: Any) -> None:
+    """Fit member g of ``estimators`` on (M[g], y[g]) as its ``fit_trace`` would, the batch as
+    one problem of the batched solver.
+
+    M : (G, n, P, l_1, …, l_N) numpy, y : (G, n); M_device is M on the solver's device.
+    """
+    G, n = y.shape
+    first = estimators[0]
+    units = []
+    for estimator, M_g, y_g in zip(estimators, M, y):
+        estimator._check_response(n, y_g)
+        units.append(estimator._units(M_g, y_g))
+    alpha = np.array([a for a, _ in units])
+    beta = np.array([b for _, b in units])
+    y_fit = y / beta[:, None]
+    M_fit = M if np.all(alpha == 1.0) else M / alpha[:, None, None, None]
+    starts = np.stack([np.stack(estimator._starts(M_g, y_g))
+                       for estimator, M_g, y_g in zip(estimators, M_fit, y_fit)])
+    # M / α keeps M's P-major layout (numpy's order "K"): no copy to another one
+    M_solver = M_device if M_fit is M else to_device(M_fit)
+    fit, _ = fit_multistart(first._structure(), M_solver.reshape(G, n, M.shape[2], -1),
+                            to_device(y_fit), to_device(starts), first.n_screen,
+                            first.max_iter, first.tol, first.finish,
+                            check_data=False)          # M drawn and checked by the caller
+    for g, estimator in enumerate(estimators):
+        estimator._store_fit(M_fit[g], y_fit[g], fit, g)
+        estimator._rescale(beta[g] / alpha[g], beta[g])
+        check_finite_fit(estimator)
 
 
 def check_device(device: str | None) -> str | None:

@@ -24,7 +24,9 @@ large n the landscape is benign and the spectral start is close: against a 9-can
 reference on 20 replications of each of T1–T4 it reached the best minimum in every fit at
 n_max, where 4 screened starts found nothing better; ``benchmarks/tucker_starts.py``), every
 smaller n starts from the previous solution only (``warm_start``), which lies in the basin of
-the truth. The opposite order (small to large)
+the truth; below 4 d_M samples the fit is also run from the cold spectral start and the
+lower objective kept (:func:`cold_check`: there the previous solution can lead into a worse
+minimum). The opposite order (small to large)
 carried a spurious minimum of a small-n fit up to n_max in 12 % of T1's replications
 (docs/simulations.md). A warm start carries information from the samples past n into the
 fit at n — which is why the test points lie past n_max: had they been the 200 points after
@@ -65,8 +67,8 @@ from ..estimators import (
 from ..estimators._trace import inputs_to_trace, trace_inner, weight_to_theta
 from ..tenalg import mode_products
 
-__all__ = ["FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "check_sizes",
-           "fit_replication", "fit_row",
+__all__ = ["COLD_CHECK_RATIO", "FIRST_STARTS", "N_TEST", "RegressionData", "SOLVERS", "check_sizes",
+           "cold_check", "fit_replication", "fit_row",
            "make_estimator", "replication_streams", "setting_hash", "setting_key",
            "setting_truth", "simulate_regression", "held_out_indices"]
 
@@ -79,6 +81,12 @@ SOLVERS = ("als", "gd")
 #: the spectral start at the reference minimum in every n_max fit, and the chains from one
 #: or four starts equal to 2.4e-8 relative at every n, for 40 % less time.
 FIRST_STARTS = 1
+#: Below COLD_CHECK_RATIO · d_M samples a warm-started Tucker fit is repeated from the cold
+#: (spectral) start and the lower objective kept: on 20 replications of T1–T4 at every size
+#: of the Fig. 3 grid, the chain ended above the cold start (by more than 1e-9 relative)
+#: only at n = 2.78 d_M (T2, 4 of 20; the cold start ended above the chain in 7 of 20),
+#: never at n ≥ 3.3 d_M; the bound 4 covers the two smallest sizes of that grid.
+COLD_CHECK_RATIO = 4
 #: Last spawn-key entry of a replication's solver stream (its data stream has none).
 _SOLVER_STREAM = 1
 
@@ -270,6 +278,24 @@ def check_sizes(sizes: Sequence[int]) -> list[int]:
     return sizes
 
 
+def cold_check(setting: Setting, n: int) -> bool:
+    """Whether a warm-started fit of ``setting`` at ``n`` samples is repeated from the cold
+    start, the lower objective kept (n < :data:`COLD_CHECK_RATIO` · d_M, warm-chain
+    models only).
+
+    At small n the landscape has several minima near the truth's basin and the previous
+    solution (fitted on more samples) can lead into a worse one than the spectral start.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``setting`` is not a Setting, ``n`` not a positive int.
+    """
+    _check_setting(setting)
+    n = check_int(n, "n")
+    return setting.kind.warm_chain and n < COLD_CHECK_RATIO * setting.n_params
+
+
 def _check_determined(sizes: Sequence[int], setting: Setting, estimator: Any) -> None:
     """Refuse, naming ``sizes``, a regression size below the d_M of the fitted model (the
     least-squares fit is not determined), before any data are drawn."""
@@ -289,7 +315,8 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     Columns: setting, model, inputs, d_M, n, x = √(d_M/n), rep, error = ‖Ŵ − W*‖_F,
     error_identified = ‖(Ŵ − W*) ×_1 U_F^(1) ⋯ ×_N U_F^(N)‖_F (the part the design sees;
     equal to ‖Ŵ_X − W*_X‖_F), prediction_error = test RMSE of ⟨X, Ŵ_X − W*_X⟩,
-    objective, n_iter, converged, solver, fit_seconds (wall time of the fit) and
+    objective, n_iter, converged (of the kept fit), solver, fit_seconds (wall time of the
+    fit, of both where :func:`cold_check` repeats it from the cold start) and
     cpu_seconds (CPU time of the fit plus an equal share of the replication's data draw:
     what an unloaded core needs).
     """
@@ -307,13 +334,19 @@ def fit_replication(setting: Setting, sizes: Sequence[int], rep: int, seed: int,
     classify = M_all is None
     data_cpu = (time.process_time() - cpu_start) / len(sizes)
     rows = []
-    for n in sizes:
+    for index, n in enumerate(sizes):
         cpu_start = time.process_time()
         start = time.perf_counter()
         if classify:
             estimator.fit_design(Z_all[:n], y_all[:n])
         else:
             estimator.fit_trace(M_all[:n], y_all[:n])
+            if index > 0 and cold_check(setting, n):
+                cold = make_estimator(setting, solver,
+                                      rng=np.random.default_rng(solver_stream))
+                cold.fit_trace(M_all[:n], y_all[:n])
+                if cold.objective_ < estimator.objective_:
+                    estimator = cold
         seconds = time.perf_counter() - start
         if setting.kind.warm_chain:
             estimator.n_init = 1          # smaller n: from the previous solution only

@@ -188,6 +188,8 @@ MANUAL = {
                                                                          seed=0, rep=0),
     "tensorcnn.simulation.replication.held_out_indices": lambda: dict(sizes=(20, 40)),
     "tensorcnn.simulation.replication.check_sizes": lambda: dict(sizes=(20, 40)),
+    "tensorcnn.simulation.replication.cold_check": lambda: dict(setting=_tucker_setting(),
+                                                                n=30),
     "tensorcnn.simulation.batched.batchable": lambda: dict(setting=_tucker_setting()),
     "tensorcnn.simulation.batched.check_device": lambda: dict(device="cpu"),
     "tensorcnn.simulation.batched.fit_replications": lambda: dict(
@@ -345,6 +347,7 @@ EXTRA_BAD = {
     "tensorcnn.simulation.replication.held_out_indices": dict(sizes=[(), (2.5,)]),
     "tensorcnn.simulation.replication.check_sizes": dict(
         sizes=[(), "20", (2.5,), (0,), (20, 20), 5]),
+    "tensorcnn.simulation.replication.cold_check": dict(setting=[123], n=[0, 2.5, "30"]),
     "tensorcnn.simulation.batched.batchable": dict(setting=[123]),
     "tensorcnn.simulation.batched.check_device": dict(device=["tpu9", 3, b"cpu", "meta"]),
     "tensorcnn.simulation.batched.fit_replications": dict(
@@ -738,6 +741,7 @@ EXEMPT = [
          'tensorcnn.simulation.experiments.DEFAULT_GRID',
          'tensorcnn.simulation.experiments.EXPERIMENTS',
          'tensorcnn.simulation.experiments.X_AXES',
+         'tensorcnn.simulation.replication.COLD_CHECK_RATIO',
          'tensorcnn.simulation.replication.FIRST_STARTS',
          'tensorcnn.simulation.replication.N_TEST',
          'tensorcnn.simulation.replication.SOLVERS',

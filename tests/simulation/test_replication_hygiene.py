@@ -9,6 +9,7 @@ from tensorcnn.data import Setting
 from tensorcnn.estimators._trace import design_to_trace
 from tensorcnn.simulation import fit_replication
 from tensorcnn.simulation.replication import (
+    COLD_CHECK_RATIO,
     N_TEST,
     _draw,
     held_out_indices,
@@ -43,6 +44,10 @@ def test_chain_is_tested_on_points_no_fit_trained_on():
     by_n = {row["n"]: row for row in rows}
     for n in sorted(SIZES, reverse=True):
         estimator.fit_trace(M_all[:n], y_all[:n])
+        if n < max(SIZES) and n < COLD_CHECK_RATIO * TUCKER.n_params:
+            cold = make_estimator(TUCKER, rng=np.random.default_rng(solver_stream))
+            cold.fit_trace(M_all[:n], y_all[:n])
+            estimator = min(estimator, cold, key=lambda fit: fit.objective_)
         estimator.n_init = 1
         delta = estimator.W_.reshape(weights.W.shape) - weights.W
         delta_x = mode_products(delta[None], TUCKER.spec.positioning_factors())[0]
@@ -88,3 +93,34 @@ def test_streams_are_distinct_and_reproducible():
     assert len({tuple(s) for s in states}) == 4
     again = replication_streams(TUCKER, 7, 0)
     assert again[1].generate_state(4).tolist() == states[1]
+
+
+def test_chain_at_small_n_is_no_worse_than_a_cold_fit():
+    """Below COLD_CHECK_RATIO · d_M the chain keeps the lower of the warm and the cold fit.
+
+    Fails on the chain of session 17 (warm start only): in replication 1 of T2 (seed 0,
+    the Fig. 3 grid) its fit at n = 186 ended at f = 0.79799, the cold spectral start at
+    0.79434 (benchmarks: both misses against the paper's protocol were of this kind).
+    """
+    from tensorcnn.data import preset
+    from tensorcnn.simulation import fit_replications, sample_sizes
+    from tensorcnn.simulation.replication import _draw_replication
+
+    setting = preset("T2")
+    sizes = sorted((int(n) for n in sample_sizes(setting.n_params)), reverse=True)
+    rows = fit_replication(setting, sizes, rep=1, seed=0)
+    weights, transition = setting_truth(setting, 0)
+    data_stream, solver_stream = replication_streams(setting, 0, 1)
+    _, y_all, _, M_all = _draw_replication(setting, sizes, weights, transition,
+                                           np.random.default_rng(data_stream))
+    checked = [n for n in sizes[1:] if n < COLD_CHECK_RATIO * setting.n_params]
+    assert checked == sizes[-2:]
+    for row in rows:
+        if row["n"] in checked:
+            cold = make_estimator(setting, rng=np.random.default_rng(solver_stream))
+            cold.fit_trace(M_all[: row["n"]], y_all[: row["n"]])
+            assert row["objective"] <= cold.objective_
+    assert rows[0]["n"] == 186 and rows[0]["objective"] == pytest.approx(0.7943428169553468,
+                                                                         rel=1e-9)
+    # the batched engine makes the same choice, bitwise
+    assert fit_replications(setting, sizes, [1], seed=0)[0]["objective"] == rows[0]["objective"]
