@@ -85,7 +85,8 @@ FIRST_STARTS = 1
 #: (spectral) start and the lower objective kept: on 20 replications of T1–T4 at every size
 #: of the Fig. 3 grid, the chain ended above the cold start (by more than 1e-9 relative)
 #: only at n = 2.78 d_M (T2, 4 of 20; the cold start ended above the chain in 7 of 20),
-#: never at n ≥ 3.3 d_M; the bound 4 covers the two smallest sizes of that grid.
+#: never at n ≥ 3.3 d_M; the bound 4 covers the two smallest sizes of that grid
+#: (benchmarks/tucker_cold_check.py → results/tucker_cold_check.json).
 COLD_CHECK_RATIO = 4
 #: Last spawn-key entry of a replication's solver stream (its data stream has none).
 _SOLVER_STREAM = 1
