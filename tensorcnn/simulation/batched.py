@@ -102,9 +102,10 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
     M_all = np.moveaxis(np.empty((G, math.prod(spec.pooled_shape), n_max,
                                   *spec.kernel_shape)), 1, 2)
     y_all = np.empty((G, n_max))
-    tests, estimators = [], []
+    tests, estimators, solver_streams = [], [], []
     for g, rep in enumerate(reps):
         data_stream, solver_stream = replication_streams(setting, seed, rep)
+        solver_streams.append(solver_stream)
         X_test, y_all[g], _, M_all[g] = _draw_replication(
             setting, sizes, weights, transition, np.random.default_rng(data_stream))
         tests.append(X_test)
@@ -118,8 +119,8 @@ def fit_replications(setting: Setting, sizes: Sequence[int], reps: Sequence[int]
         cpu_start, start = time.process_time(), time.perf_counter()
         _fit_batch(estimators, M_all[:, :n], y_all[:, :n], M_device[:, :n], to_device)
         if index > 0 and cold_check(setting, n):
-            colds = [make_estimator(setting, solver, rng=np.random.default_rng(
-                replication_streams(setting, seed, rep)[1])) for rep in reps]
+            colds = [make_estimator(setting, solver, rng=np.random.default_rng(stream))
+                     for stream in solver_streams]
             _fit_batch(colds, M_all[:, :n], y_all[:, :n], M_device[:, :n], to_device)
             estimators = [cold if cold.objective_ < estimator.objective_ else estimator
                           for estimator, cold in zip(estimators, colds)]
